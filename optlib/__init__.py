@@ -1,0 +1,48 @@
+"""optlib: every optimizer of the lecture "Deep Learning — Optimization 2" in numpy.
+
+    import optlib as ol
+    opt = ol.Adam(lr=0.1)
+    traj = ol.run(ol.problems.rosenbrock, opt, steps=500)
+
+Each optimizer is a frozen dataclass of hyperparameters with two pure
+methods, `init(w) -> state` and `update(g, state) -> (Δw, state)`.
+`optlib.plotting` and `optlib.widgets` need matplotlib / ipywidgets and are
+imported on first use.
+"""
+
+import importlib
+
+from . import problems, schedules
+from .adam import AdaMax, Adam, AMSGrad, Nadam
+from .adaptive import Adadelta, Adagrad, RMSprop
+from .averaging import effective_window, ewma, ewma_weights
+from .gd import GD, SGD, Momentum, Nesterov, SignGD
+from .loop import fit, run, run_nesterov_lookahead, run_online
+from .rprop import IRpropMinus, Rprop
+from .schedules import (
+    constant,
+    exponential_decay,
+    inverse_sqrt,
+    inverse_time,
+    step_decay,
+    time_decay,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GD", "SGD", "Momentum", "Nesterov", "SignGD", "Rprop", "IRpropMinus",
+    "Adagrad", "RMSprop", "Adadelta", "Adam", "AdaMax", "Nadam", "AMSGrad",
+    "constant", "time_decay", "inverse_time", "step_decay", "exponential_decay",
+    "inverse_sqrt", "ewma", "ewma_weights", "effective_window",
+    "run", "run_nesterov_lookahead", "run_online", "fit", "problems", "schedules",
+]
+
+_LAZY = ("plotting", "widgets", "models", "datasets")
+
+
+def __getattr__(name):
+    """Import the optional modules on first use (`ol.plotting.contour(...)`)."""
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'optlib' has no attribute {name!r}")

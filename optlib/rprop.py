@@ -1,0 +1,115 @@
+"""Resilient backpropagation: per-weight step sizes driven by gradient signs.
+
+Both classes keep a step size Δ_i per weight and the previous gradient. With
+s = g_i(t) · g_i(t−1):
+
+    s > 0 (same sign):   Δ_i ← min(η⁺ Δ_i, Δ_max)    speed up
+    s < 0 (sign flip):   Δ_i ← max(η⁻ Δ_i, Δ_min)    we jumped over a minimum
+    s = 0:               Δ_i unchanged
+
+They differ only in what happens after a sign flip.
+"""
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .base import check_grad, check_range, check_state, prepare, zeros
+
+
+class RpropState(NamedTuple):
+    t: int
+    step: np.ndarray  # Δ_i, the current step size of each weight
+    prev_grad: np.ndarray  # g(t−1) as remembered by the rule
+
+
+def _check_rprop(opt):
+    prepare(opt)
+    if callable(opt.lr):
+        raise ValueError("lr (the initial step size Δ0) must be a number or array")
+    check_range("lr", opt.lr, 0.0, np.inf, low_open=True)
+    check_range("eta_minus", opt.eta_minus, 0.0, 1.0, low_open=True)
+    check_range("eta_plus", opt.eta_plus, 1.0, np.inf, low_open=True)
+    check_range("step_min", opt.step_min, 0.0, np.inf)
+    check_range("step_max", opt.step_max, 0.0, np.inf, low_open=True)
+    if np.any(np.asarray(opt.step_min) > np.asarray(opt.step_max)):
+        raise ValueError(
+            f"step_min must be <= step_max, got {opt.step_min} > {opt.step_max}"
+        )
+
+
+def _new_step_size(opt, step, s):
+    """Grow Δ where the sign agreed, shrink it where it flipped."""
+    grown = np.minimum(step * opt.eta_plus, opt.step_max)
+    shrunk = np.maximum(step * opt.eta_minus, opt.step_min)
+    return np.where(s > 0, grown, np.where(s < 0, shrunk, step))
+
+
+@dataclass(frozen=True)
+class Rprop:
+    """Rprop as on the lecture's slide (Rprop⁻, no weight backtracking).
+
+        w_i(t) = w_i(t−1) − Δ_i(t) · sgn(g_i(t))
+
+    after adapting Δ_i from the sign agreement of g(t) and g(t−1). On a sign
+    flip the step is still taken, with the shrunken Δ. Riedmiller & Braun
+    (1993) use full-batch gradients; mini-batch noise flips signs at random.
+
+    Args:
+        lr: Δ0, the initial step size of every weight (torch calls it lr).
+        eta_minus, eta_plus: η⁻ < 1 < η⁺, the shrink and growth factors.
+        step_min, step_max: Δ_min and Δ_max.
+    """
+
+    lr: object = 0.01
+    eta_minus: object = 0.5
+    eta_plus: object = 1.2
+    step_min: object = 1e-6
+    step_max: object = 50.0
+
+    def __post_init__(self):
+        _check_rprop(self)
+
+    def init(self, w):
+        return RpropState(t=0, step=zeros(self, w) + self.lr, prev_grad=zeros(self, w))
+
+    def update(self, g, state):
+        check_state(state, RpropState)
+        g = check_grad(g, state.step)
+        step = _new_step_size(self, state.step, g * state.prev_grad)
+        delta = -step * np.sign(g)
+        return delta, RpropState(state.t + 1, step, g)
+
+
+@dataclass(frozen=True)
+class IRpropMinus:
+    """iRprop⁻ (Igel & Hüsken 2000), the variant torch.optim.Rprop implements.
+
+    After a sign flip the weight does not move at all this step, and the
+    gradient is remembered as 0, so the next step sees s = 0 and keeps Δ.
+    As in torch, Δ is clipped to [Δ_min, Δ_max] on every step, including the
+    first (so lr = 100 gives a first step of 50).
+    """
+
+    lr: object = 0.01
+    eta_minus: object = 0.5
+    eta_plus: object = 1.2
+    step_min: object = 1e-6
+    step_max: object = 50.0
+
+    def __post_init__(self):
+        _check_rprop(self)
+
+    def init(self, w):
+        return RpropState(t=0, step=zeros(self, w) + self.lr, prev_grad=zeros(self, w))
+
+    def update(self, g, state):
+        check_state(state, RpropState)
+        g = check_grad(g, state.step)
+        s = g * state.prev_grad
+        factor = np.where(s > 0, self.eta_plus, np.where(s < 0, self.eta_minus, 1.0))
+        step = np.clip(state.step * factor, self.step_min, self.step_max)
+        g = np.where(s < 0, 0.0, g)  # after a flip: no move, forget the gradient
+        delta = -step * np.sign(g)
+        return delta, RpropState(state.t + 1, step, g)
