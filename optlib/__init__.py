@@ -13,7 +13,7 @@ imported on first use.
 import importlib
 
 from . import problems, schedules
-from .adam import AdaMax, Adam, AMSGrad, Nadam
+from .adam import Adam, AdaMax, AMSGrad, Nadam
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .averaging import effective_window, ewma, ewma_weights
 from .gd import GD, SGD, Momentum, Nesterov, SignGD

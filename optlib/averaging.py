@@ -31,12 +31,15 @@ def ewma(series, beta, bias_correction=False):
     beta = np.asarray(beta, dtype=float)
     v = np.zeros(np.broadcast_shapes(series.shape[1:], beta.shape))
     out = np.empty((len(series), *v.shape))
-    for t, theta in enumerate(series):  # the recursion is sequential in time
-        v = beta * v + (1 - beta) * theta
-        out[t] = v
-    if bias_correction:
-        t = np.arange(1, len(series) + 1).reshape(-1, *([1] * v.ndim))
-        out = out / (1 - beta**t)
+    for t, theta in enumerate(series, start=1):  # sequential in time
+        if bias_correction:
+            # v̂_t = v_t / (1 − β^t), computed as a running weighted mean
+            # v̂_t = v̂_{t−1} + w_t (θ_t − v̂_{t−1}), w_t = (1−β)/(1−β^t);
+            # algebraically the same, and a constant series comes back exactly.
+            v = v + (1 - beta) / (1 - beta**t) * (theta - v)
+        else:
+            v = beta * v + (1 - beta) * theta  # v_t = β v_{t−1} + (1−β) θ_t
+        out[t - 1] = v
     return out
 
 

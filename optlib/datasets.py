@@ -45,12 +45,11 @@ class Weather(NamedTuple):
 
 
 def _read_csv(filename):
-    """Return (header, rows) of a csv file in DATA_DIR; .gz files are decompressed."""
+    """All rows of a csv file in DATA_DIR as lists of strings; .gz is decompressed."""
     path = DATA_DIR / filename
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", newline="") as file:
-        rows = list(csv.reader(file))
-    return rows[0], rows[1:]
+        return list(csv.reader(file))
 
 
 def load_airfoil(standardize=True):
@@ -64,7 +63,7 @@ def load_airfoil(standardize=True):
     Args:
         standardize: if False, X and y are returned in physical units.
     """
-    header, rows = _read_csv("airfoil_self_noise.csv")
+    header, *rows = _read_csv("airfoil_self_noise.csv")
     table = np.array(rows, dtype=np.float64)
     X, y = table[:, :-1], table[:, -1]
     data = Dataset(X, y, tuple(header[:-1]), header[-1], "airfoil")
@@ -88,7 +87,7 @@ def load_digits():
     Pixels are scaled x = pixel / 16 (the raw values are 0..16). Feature
     "pixel_r_c" is row r, column c of the image: X[i].reshape(8, 8) is image i.
     """
-    _, rows = _read_csv("digits.csv.gz")
+    rows = _read_csv("digits.csv.gz")  # no header row: 64 pixels, then the label
     table = np.array(rows, dtype=np.int64)
     X = table[:, :-1] / 16.0
     y = table[:, -1]
@@ -98,7 +97,7 @@ def load_digits():
 
 def load_seattle():
     """Daily Seattle weather 2012-01-01 … 2015-12-31 (1461 days) as a Weather tuple."""
-    header, rows = _read_csv("seattle-weather.csv")
+    header, *rows = _read_csv("seattle-weather.csv")
     columns = dict(zip(header, zip(*rows, strict=True), strict=True))
     dates = [d.replace("/", "-") for d in columns["date"]]  # 2012/01/01 → ISO
     return Weather(
@@ -137,7 +136,7 @@ def train_val_split(data, val_fraction=0.2, seed=0):
 
 
 def minibatches(n_rows, batch_size, rng):
-    """One epoch of mini-batches: index arrays covering a random permutation of range(n_rows).
+    """One epoch of mini-batches: index arrays over a random permutation of the rows.
 
     Every row appears exactly once. There are ⌈n_rows / batch_size⌉ batches; all
     have batch_size rows except possibly the last, which holds the remainder.
@@ -147,7 +146,8 @@ def minibatches(n_rows, batch_size, rng):
     Args:
         n_rows: number of rows in the data set, ≥ 1.
         batch_size: rows per batch, an integer in [1, n_rows].
-        rng: a numpy Generator (np.random.default_rng(seed)); it draws the order.
+        rng: a numpy Generator (np.random.default_rng(seed)); it draws the order
+            when minibatches is called, not when the iterator is consumed.
 
     Returns:
         an iterator of int index arrays; use them as X[idx], y[idx].
@@ -159,9 +159,7 @@ def minibatches(n_rows, batch_size, rng):
             f"batch_size must be an integer in [1, n_rows={n_rows}], got {batch_size!r}"
         )
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"rng must be a numpy Generator (np.random.default_rng(seed)), got {rng!r}"
-        )
+        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {rng!r}")
     order = rng.permutation(n_rows)  # drawn now, so the epoch is fixed at the call
     return (order[start : start + batch_size] for start in range(0, n_rows, batch_size))
 

@@ -100,7 +100,7 @@ def run_nesterov_lookahead(problem, lr, momentum, x0=None, steps=100):
 
 
 class OnlineRun(NamedTuple):
-    xs: np.ndarray  # x_1 ... x_T (the points played), shape (T, ...)
+    xs: np.ndarray  # x_1 ... x_{T+1}: the points played, then the final one; (T+1, ...)
     average_regret: np.ndarray  # R_t / t for t = 1 ... T
 
 
@@ -110,18 +110,20 @@ def run_online(problem, optimizer, x0=0.0, steps=1000):
         x_{t+1} = Π_[low, high](x_t + Δx_t)
 
     Regret R_T = Σ f_t(x_t) − min_x Σ f_t(x); for linear f_t the minimum is
-    at an end of the interval. Returns the points and R_t/t.
+    at an end of the interval. Returns the points (xs[-1] is the point after
+    the last update) and R_t/t.
     """
     low, high = problem.bounds
     x = _start(optimizer, x0)
     state = optimizer.init(x)
-    xs = np.empty((steps, *x.shape))
+    xs = np.empty((steps + 1, *x.shape))
     losses = np.empty((steps, *x.shape))
     for t in range(1, steps + 1):
         xs[t - 1] = x
         losses[t - 1] = problem.loss(t, x)
         delta, state = optimizer.update(problem.grad(t, x), state)
         x = np.clip(x + delta, low, high)
+    xs[steps] = x
     coefficient_sums = np.cumsum(problem.coefficient(np.arange(1, steps + 1)))
     best = np.minimum(coefficient_sums * low, coefficient_sums * high)  # min_x Σ c_t x
     t = np.arange(1, steps + 1).reshape(-1, *([1] * x.ndim))

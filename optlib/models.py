@@ -1,4 +1,4 @@
-"""Models with hand-written gradients: linear, logistic and softmax regression, a tiny MLP.
+"""Models with hand-written gradients: linear/logistic/softmax regression, tiny MLP.
 
 Every model keeps its parameters in ONE flat vector theta of length model.size;
 model.unravel(theta) returns the layers as views into it. theta may carry leading
@@ -45,11 +45,12 @@ class LinearRegression:
         return w @ X.T + b[..., None]
 
     def loss(self, theta, X, y):
+        """L alone, shape (...) for theta (..., size)."""
         return self.loss_and_grad(theta, X, y)[0]
 
     def loss_and_grad(self, theta, X, y):
         """(L, dL/dtheta) with L = (1/2n) Σ rᵢ², residual r = X w + b − y."""
-        y = _check_targets(y, X)
+        X, y = _check_data(X, y, self.n_features)
         r = self.predict(theta, X) - y  # r = ŷ − y, shape (..., n)
         n = len(y)
         loss = 0.5 * np.mean(r**2, axis=-1)  # L = (1/2n) Σ rᵢ²
@@ -64,31 +65,26 @@ class LinearRegression:
 class LogisticRegression:
     """Binary classifier, y ∈ {0, 1}: p = σ(z), z = x·w + b, mean cross-entropy.
 
-    L = (1/n) Σᵢ −[yᵢ log σ(zᵢ) + (1 − yᵢ) log(1 − σ(zᵢ))] = (1/n) Σᵢ log(1 + e^zᵢ) − yᵢ zᵢ,
+    L = (1/n) Σᵢ −[yᵢ log σ(zᵢ) + (1 − yᵢ) log(1 − σ(zᵢ))]
+      = (1/n) Σᵢ log(1 + e^zᵢ) − yᵢ zᵢ,
     computed as np.logaddexp(0, z) − y z, which never overflows. Same layout as
-    LinearRegression: theta = [w (n_features), b]. predict gives labels, predict_proba p.
+    LinearRegression: theta = [w (n_features), b]. predict gives labels 0/1,
+    predict_proba gives p. y may be int, bool or float, with values 0 or 1.
     """
 
     n_features: int
 
-    def __post_init__(self):
-        _check_positive_ints(n_features=self.n_features)
+    # The same parameters as LinearRegression: same size, init and layout [w, b].
+    __post_init__ = LinearRegression.__post_init__
+    size = LinearRegression.size
+    init = LinearRegression.init
+    unravel = LinearRegression.unravel
 
-    @property
-    def size(self):
-        return self.n_features + 1
-
-    def init(self, rng, scale=0.0, batch_shape=()):
-        """theta ~ N(0, scale²) of shape batch_shape + (size,); scale=0 gives zeros."""
-        return scale * rng.standard_normal((*batch_shape, self.size))
-
-    def unravel(self, theta):
-        """(w, b) as views into theta: w (..., n_features), b (...)."""
-        theta = _check_theta(theta, self.size)
-        return theta[..., :-1], theta[..., -1]
+    def loss(self, theta, X, y):
+        return self.loss_and_grad(theta, X, y)[0]
 
     def logits(self, theta, X):
-        """z = X w + b, shape (..., n)."""
+        """z = X w + b, shape (..., n); the linear part of LinearRegression.predict."""
         w, b = self.unravel(theta)
         return w @ _check_features(X, self.n_features).T + b[..., None]
 
@@ -100,12 +96,10 @@ class LogisticRegression:
         """Labels: 1 where z > 0 (that is p > ½), else 0; shape (..., n)."""
         return (self.logits(theta, X) > 0).astype(np.int64)
 
-    def loss(self, theta, X, y):
-        return self.loss_and_grad(theta, X, y)[0]
-
     def loss_and_grad(self, theta, X, y):
         """(L, dL/dtheta): mean cross-entropy and its gradient X^T (p − y) / n."""
-        y = _check_binary(y, X)
+        X, y = _check_data(X, y, self.n_features)
+        y = _check_binary(y)
         z = self.logits(theta, X)  # shape (..., n)
         n = len(y)
         loss = np.mean(np.logaddexp(0.0, z) - y * z, axis=-1)  # log(1 + e^z) − y z
@@ -141,7 +135,10 @@ class SoftmaxRegression:
         return scale * rng.standard_normal((*batch_shape, self.size))
 
     def unravel(self, theta):
-        """(W, b) as views into theta: W (..., n_features, n_classes), b (..., n_classes)."""
+        """(W, b) as views into theta: W (..., n_features, n_classes), b (..., n_classes)
+
+        W is stored row-major: W[j, c] = theta[..., j * n_classes + c].
+        """
         d, k = self.n_features, self.n_classes
         return _views(_check_theta(theta, self.size), [(d, k), (k,)])
 
@@ -163,14 +160,14 @@ class SoftmaxRegression:
 
     def loss_and_grad(self, theta, X, y):
         """(L, dL/dtheta): mean cross-entropy; dL/dW = X^T (P − Y) / n, Y one-hot."""
-        y = _check_labels(y, X, self.n_classes)
+        X, y = _check_data(X, y, self.n_features)
+        y = _check_labels(y, self.n_classes)
         loss, dZ = _cross_entropy_and_grad(self.logits(theta, X), y)
         grad = np.empty(np.shape(theta))
         grad_W, grad_b = self.unravel(grad)
         grad_W[...] = X.T @ dZ  # dL/dW = X^T dL/dZ = X^T (P − Y) / n
         grad_b[...] = np.sum(dZ, axis=-2)  # dL/db = Σᵢ dL/dZ[i]
         return loss, grad
-
 
 
 @dataclass(frozen=True)
@@ -224,21 +221,18 @@ class MLP:
         """Z = act(X W₁ + b₁) W₂ + b₂, shape (..., n, n_outputs)."""
         return self._forward(theta, X)[1]
 
-    def predict_proba(self, theta, X):
-        """P = softmax(Z) row by row, shape (..., n, n_outputs)."""
-        return np.exp(_log_softmax(self.logits(theta, X)))
-
-    def predict(self, theta, X):
-        """Labels argmaxⱼ Z[i, j], shape (..., n)."""
-        return np.argmax(self.logits(theta, X), axis=-1)
+    # Same output layer as SoftmaxRegression: softmax of the logits Z.
+    predict_proba = SoftmaxRegression.predict_proba
+    predict = SoftmaxRegression.predict
 
     def loss(self, theta, X, y):
         return self.loss_and_grad(theta, X, y)[0]
 
     def loss_and_grad(self, theta, X, y):
         """(L, dL/dtheta) by backpropagation: the chain rule from L back to W₁."""
-        y = _check_labels(y, X, self.n_outputs)
-        W1, b1, W2, b2 = self.unravel(theta)
+        X, y = _check_data(X, y, self.n_inputs)
+        y = _check_labels(y, self.n_outputs)
+        _, _, W2, _ = self.unravel(theta)  # only W₂ is needed on the way back
         H, Z = self._forward(theta, X)
         loss, dZ = _cross_entropy_and_grad(Z, y)  # dL/dZ = (P − Y) / n
         grad = np.empty(np.shape(theta))
@@ -256,14 +250,17 @@ class MLP:
 
 
 def accuracy(model, theta, X, y):
-    """Share of rows whose predicted label equals y, shape (...) for theta (..., size)."""
+    """Share of rows whose predicted label equals y, one per leading axis of theta."""
     if not hasattr(model, "predict_proba"):
         raise ValueError(f"accuracy needs a classifier, got {type(model).__name__}")
-    return np.mean(model.predict(theta, X) == y, axis=-1)
+    predicted = model.predict(theta, X)  # labels, shape (..., n)
+    if np.shape(y) != predicted.shape[-1:]:
+        raise ValueError(f"y must have shape ({len(X)},) like the rows of X, got {np.shape(y)}")
+    return np.mean(predicted == y, axis=-1)
 
 
 def _views(theta, shapes):
-    """Cut the last axis of theta into consecutive blocks of the given shapes (views)."""
+    """Cut the last axis of theta into consecutive blocks of these shapes (views)."""
     parts, start = [], 0
     for shape in shapes:
         stop = start + int(np.prod(shape))
@@ -294,7 +291,8 @@ def _cross_entropy_and_grad(Z, y):
 
 def _check_positive_ints(**sizes):
     for name, value in sizes.items():
-        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
+        is_int = isinstance(value, int | np.integer) and not isinstance(value, bool)
+        if not is_int or value < 1:
             raise ValueError(f"{name} must be an integer ≥ 1, got {value!r}")
 
 
@@ -302,8 +300,7 @@ def _check_theta(theta, size):
     theta = np.asarray(theta)
     if theta.ndim == 0 or theta.shape[-1] != size:
         raise ValueError(
-            f"theta must have shape (..., {size}) for this model (model.size = {size}), "
-            f"got shape {theta.shape}"
+            f"theta must have shape (..., model.size) = (..., {size}), got shape {theta.shape}"
         )
     return theta
 
@@ -315,18 +312,16 @@ def _check_features(X, n_features):
     return X
 
 
-def _check_targets(y, X):
-    y = np.asarray(y)
-    if y.shape != (np.shape(X)[0],) or len(y) == 0:
+def _check_data(X, y, n_features):
+    X, y = _check_features(X, n_features), np.asarray(y)
+    if y.shape != (len(X),) or len(y) == 0:
         raise ValueError(
-            f"y must have shape (n,) with n = {np.shape(X)[0]} ≥ 1 rows of X, "
-            f"got shape {y.shape}"
+            f"y must have shape (n,) with n = {len(X)} ≥ 1 rows of X, got shape {y.shape}"
         )
-    return y
+    return X, y
 
 
-def _check_labels(y, X, n_classes):
-    y = _check_targets(y, X)
+def _check_labels(y, n_classes):
     if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= n_classes:
         raise ValueError(
             f"y must hold integer labels in [0, {n_classes}), got dtype {y.dtype} "
@@ -335,8 +330,7 @@ def _check_labels(y, X, n_classes):
     return y
 
 
-def _check_binary(y, X):
-    y = _check_targets(y, X)
+def _check_binary(y):
     if not np.all((y == 0) | (y == 1)):
-        raise ValueError(f"y must hold binary labels 0 or 1, got values {np.unique(y)[:5]}")
+        raise ValueError(f"y must hold binary labels 0 or 1, got {np.unique(y)[:5]}")
     return y.astype(np.float64)

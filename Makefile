@@ -1,0 +1,39 @@
+# Run `make help` for the list. Every target creates .venv on first use.
+PY := .venv/bin/python
+VENV_STAMP := .venv/.installed
+
+.PHONY: help book test test-fast lint notebooks bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV_STAMP): requirements.txt pyproject.toml
+	python3 -m venv .venv
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(VENV_STAMP)
+
+book: $(VENV_STAMP)  ## set up .venv and build the HTML book into _build/html
+	.venv/bin/jupyter-book build . -W -n --keep-going
+
+test: $(VENV_STAMP)  ## set up .venv and run every test (lint, unit, notebooks)
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -p no:python --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadscope notebooks \
+		--ignore=notebooks/homework
+
+test-fast: $(VENV_STAMP)  ## unit and property tests only
+	$(PY) -m pytest -q tests
+
+lint: $(VENV_STAMP)  ## ruff on the package, tests, scripts
+	$(PY) -m ruff check .
+
+notebooks: $(VENV_STAMP)  ## re-execute every chapter notebook in place (after changing optlib)
+	$(PY) scripts/execute_notebooks.py
+
+bench: $(VENV_STAMP)  ## print the benchmark numbers (optional: torch for comparisons)
+	$(PY) benchmarks/run_all.py
+
+clean:  ## remove the build output
+	rm -rf _build
