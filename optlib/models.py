@@ -31,7 +31,8 @@ class LinearRegression:
 
     def init(self, rng, scale=0.0, batch_shape=()):
         """theta ~ N(0, scale²) of shape batch_shape + (size,); scale=0 gives zeros."""
-        return scale * rng.standard_normal((*batch_shape, self.size))
+        shape = (*batch_shape, self.size)
+        return np.zeros(shape) + scale * rng.standard_normal(shape)  # 0 + (−0) = +0
 
     def unravel(self, theta):
         """(w, b) as views into theta: w (..., n_features), b (...)."""
@@ -132,7 +133,8 @@ class SoftmaxRegression:
 
     def init(self, rng, scale=0.0, batch_shape=()):
         """theta ~ N(0, scale²) of shape batch_shape + (size,); scale=0 gives zeros."""
-        return scale * rng.standard_normal((*batch_shape, self.size))
+        shape = (*batch_shape, self.size)
+        return np.zeros(shape) + scale * rng.standard_normal(shape)  # 0 + (−0) = +0
 
     def unravel(self, theta):
         """(W, b) as views into theta: W (..., n_features, n_classes), b (..., n_classes)

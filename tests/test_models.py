@@ -224,6 +224,9 @@ def test_init_shapes_and_determinism(name):
     batch = model.init(np.random.default_rng(0), batch_shape=(3,))
     assert batch.shape == (3, model.size)
     np.testing.assert_array_equal(model.init(np.random.default_rng(0)), theta)
+    if name in ("linear", "logistic", "softmax"):  # zeros by default, and no −0.0
+        assert not np.any(np.signbit(theta))
+        assert np.all(model.init(np.random.default_rng(0), scale=1.0) != 0)
 
 
 def test_mlp_init_is_small_random_with_zero_biases():
