@@ -11,6 +11,8 @@ imported on first use.
 """
 
 import importlib
+import inspect
+import textwrap
 
 from . import problems, schedules
 from .adam import Adam, AdaMax, AMSGrad, Nadam
@@ -36,7 +38,17 @@ __all__ = [
     "constant", "time_decay", "inverse_time", "step_decay", "exponential_decay",
     "inverse_sqrt", "ewma", "ewma_weights", "effective_window",
     "run", "run_nesterov_lookahead", "run_online", "fit", "problems", "schedules",
+    "show_source",
 ]
+
+def show_source(obj):
+    """Print the source code of an optlib function, class or method.
+
+    Chapters show the code they run this way instead of re-typing it, so the
+    book can never drift from the library.
+    """
+    print(textwrap.dedent(inspect.getsource(obj)).rstrip())
+
 
 _LAZY = ("plotting", "widgets", "models", "datasets")
 
