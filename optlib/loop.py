@@ -109,26 +109,28 @@ def run_online(problem, optimizer, x0=0.0, steps=1000):
 
         x_{t+1} = Π_[low, high](x_t + Δx_t)
 
-    Regret R_T = Σ f_t(x_t) − min_x Σ f_t(x); for linear f_t the minimum is
-    at an end of the interval. Returns the points (xs[-1] is the point after
-    the last update) and R_t/t.
+    For the linear losses f_t(x) = c_t x of `optlib.problems.OnlineProblem`
+    the gradient is c_t, so all c_t are looked up once before the loop.
+    Regret R_T = Σ f_t(x_t) − min_x Σ f_t(x); the minimum is at an end of the
+    interval. Returns the points (xs[-1] is the point after the last update)
+    and R_t/t.
     """
     low, high = problem.bounds
     x = _start(optimizer, x0)
     state = optimizer.init(x)
+    c = problem.coefficient(np.arange(1, steps + 1))  # c_1 ... c_T
     xs = np.empty((steps + 1, *x.shape))
-    losses = np.empty((steps, *x.shape))
+    xs[0] = x
     for t in range(1, steps + 1):
-        xs[t - 1] = x
-        losses[t - 1] = problem.loss(t, x)
-        delta, state = optimizer.update(problem.grad(t, x), state)
+        delta, state = optimizer.update(c[t - 1] + 0.0 * x, state)  # ∇f_t(x) = c_t
         x = np.clip(x + delta, low, high)
-    xs[steps] = x
-    coefficient_sums = np.cumsum(problem.coefficient(np.arange(1, steps + 1)))
+        xs[t] = x
+    shape = (-1, *([1] * x.ndim))
+    losses = c.reshape(shape) * xs[:-1]  # f_t(x_t)
+    coefficient_sums = np.cumsum(c)
     best = np.minimum(coefficient_sums * low, coefficient_sums * high)  # min_x Σ c_t x
-    t = np.arange(1, steps + 1).reshape(-1, *([1] * x.ndim))
-    regret = np.cumsum(losses, axis=0) - best.reshape(t.shape)
-    return OnlineRun(xs, regret / t)
+    regret = np.cumsum(losses, axis=0) - best.reshape(shape)
+    return OnlineRun(xs, regret / np.arange(1, steps + 1).reshape(shape))
 
 
 class History(NamedTuple):
