@@ -1,20 +1,28 @@
-"""Interactive explorers: sliders for hyperparameters, the paths redrawn live.
+"""Explorers: sliders over hyperparameters, the paths redrawn as they move.
 
     ex = Explorer(problem, {"Momentum": lambda lr, momentum: Momentum(lr, momentum)},
                   sliders={"lr": (1e-3, 0.5, 0.001, 0.05), "momentum": (0.0, 0.99, 0.01, 0.9)})
-    ex.show()            # in Jupyter: sliders + figure
-    ex.draw(lr=0.1, momentum=0.5)   # the callback itself (timed in benchmarks)
+    ex.show()             # live: ipywidgets sliders, needs a running kernel
+    ex.show_static()      # kernel-free: precomputed frames + HTML sliders, works in the book
+    ex.draw(lr=0.1, momentum=0.5)   # the live callback itself (timed in benchmarks)
 
-Needs ipywidgets (and matplotlib); imported only when used.
+Both versions draw with the same `_figure` from the same runs: the static one
+computes every grid point in one batched `run` per optimizer.
+Needs matplotlib (and ipywidgets for `show`); imported only when used.
 """
 
+import base64
+import hashlib
 import inspect
+import io
+import itertools
+import json
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .loop import run
-from .plotting import contour, contour_lines, loss_curves, trajectory
+from .plotting import color_of, contour, contour_lines, loss_curves, trajectory
 
 
 class Explorer:
@@ -23,57 +31,84 @@ class Explorer:
     Args:
         problem: an `optlib.problems.Problem`.
         optimizers: {label: function(**slider values) -> optimizer}; each
-            function takes only the sliders it names.
+            function takes only the sliders it names, and must accept arrays
+            (optlib hyperparameters do) for the static version.
         sliders: {name: (min, max, step, value)}; a fifth entry "log" makes a
-            logarithmic slider (min/max are then exponents of 10).
+            logarithmic slider (min and max are then exponents of 10, value is
+            the value itself, as in ipywidgets.FloatLogSlider).
         steps: updates per run.
         x0: start (default `problem.x0`).
+        glass_box: add a third panel with each optimizer's effective step size
+            |Δw_i| / |g_i| per coordinate over time: why the path bends.
     """
 
-    def __init__(self, problem, optimizers, sliders, steps=100, x0=None):
+    def __init__(self, problem, optimizers, sliders, steps=100, x0=None, glass_box=False):
         self.problem = problem
         self.optimizers = optimizers
         self.sliders = sliders
         self.steps = steps
         self.x0 = problem.x0 if x0 is None else x0
+        self.glass_box = glass_box
         self.lines = contour_lines(problem, n=150, levels=20)  # drawn at every move
 
     def defaults(self):
-        return {name: (10 ** spec[3] if len(spec) > 4 else spec[3])
-                for name, spec in self.sliders.items()}
+        return {name: spec[3] for name, spec in self.sliders.items()}
+
+    def _make(self, make, values):
+        wanted = inspect.signature(make).parameters
+        return make(**{k: v for k, v in values.items() if k in wanted})
 
     def compute(self, **values):
         """Run every optimizer with the slider values → {label: Trajectory}."""
-        runs = {}
-        for label, make in self.optimizers.items():
-            wanted = inspect.signature(make).parameters
-            runs[label] = run(self.problem, make(**{k: v for k, v in values.items()
-                                                     if k in wanted}),
-                              self.x0, self.steps)
-        return runs
+        return {label: run(self.problem, self._make(make, values), self.x0, self.steps)
+                for label, make in self.optimizers.items()}
 
     def draw(self, **values):
-        """The slider callback: compute, then draw paths and losses side by side."""
+        """The live slider callback: compute, then draw."""
         runs = self.compute(**values)
-        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), width_ratios=(1.2, 1))
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.9, wspace=0.25)
+        return self._figure(values, {label: traj.xs for label, traj in runs.items()})
+
+    def _figure(self, values, paths):
+        """Paths on the contour | loss curves | (glass box) effective step sizes."""
+        panels = 3 if self.glass_box else 2
+        fig, axes = plt.subplots(1, panels, figsize=(4.3 * panels, 3.5))
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.88, wspace=0.3)
+        left, right = axes[0], axes[1]
         contour(self.problem, left, lines=self.lines)
-        for label, traj in runs.items():
-            trajectory(left, traj.xs, label)
+        for label, xs in paths.items():
+            trajectory(left, xs, label)
         left.legend(loc="best", fontsize=8)
-        losses = {label: traj.losses - self._floor() for label, traj in runs.items()}
-        loss_curves(losses, right, ylabel="f(w) − f*" if len(self.problem.minima) else "f(w)",
-                    log=bool(len(self.problem.minima)))
-        title = ", ".join(f"{k}={v:.3g}" for k, v in values.items())
+        floor = self._floor()
+        losses = {label: self.problem.f(xs) - floor for label, xs in paths.items()}
+        has_min = bool(len(self.problem.minima))
+        loss_curves(losses, right, ylabel="f(w) − f*" if has_min else "f(w)", log=has_min)
+        if self.glass_box:
+            self._glass_box(axes[2], paths)
+        title = ", ".join(f"{k} = {v:.3g}" for k, v in values.items())
         fig.suptitle(title, fontsize=10)
         return fig
+
+    def _glass_box(self, ax, paths):
+        for label, xs in paths.items():
+            steps = np.abs(np.diff(xs, axis=0))
+            grads = np.abs(self.problem.grad(xs[:-1]))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                effective = np.where(grads > 0, steps / grads, np.nan)
+            line = ax.plot(effective[:, 0], lw=1.4, color=color_of(label),
+                           label=f"{label}: $w_1$")[0]
+            ax.plot(effective[:, 1], lw=1.4, ls="--", color=line.get_color(),
+                    label=f"{label}: $w_2$")
+        ax.set_yscale("log")
+        ax.set_xlabel("update")
+        ax.set_ylabel(r"effective step $|\Delta w_i| / |g_i|$")
+        ax.legend(loc="best", fontsize=7)
 
     def _floor(self):
         minima = self.problem.minima
         return float(np.min(self.problem.f(minima))) if len(minima) else 0.0
 
     def show(self):
-        """Display sliders and a live figure (needs a running kernel)."""
+        """Display ipywidgets sliders and a live figure (needs a running kernel)."""
         import ipywidgets as widgets
         from IPython.display import display
 
@@ -90,3 +125,100 @@ class Explorer:
 
         out = widgets.interactive_output(callback, controls)
         display(widgets.VBox([widgets.HBox(list(controls.values())), out]))
+
+    # --- the kernel-free version ---------------------------------------------------
+
+    def grid(self, n=(7, 4)):
+        """Values per slider: n evenly spaced (log-spaced for log sliders), default included."""
+        counts = itertools.chain(np.atleast_1d(n), itertools.repeat(5))
+        sizes = dict(zip(self.sliders, counts, strict=False))
+        values = {}
+        for name, spec in self.sliders.items():
+            low, high, _, default = spec[:4]
+            points = (np.logspace(low, high, sizes[name]) if len(spec) > 4
+                      else np.linspace(low, high, sizes[name]))
+            points[np.argmin(np.abs(points - default))] = default
+            values[name] = points
+        return values
+
+    def compute_grid(self, grid):
+        """Every grid point at once: one batched run per optimizer.
+
+        Returns (points, paths): points is a list of {slider: value}; paths is
+        {label: xs of shape (steps + 1, len(points), 2)}.
+        """
+        names = list(grid)
+        points = [dict(zip(names, combo, strict=True))
+                  for combo in itertools.product(*(grid[k] for k in names))]
+        columns = {k: np.array([p[k] for p in points])[:, None] for k in names}
+        paths = {label: run(self.problem, self._make(make, columns), self.x0, self.steps).xs
+                 for label, make in self.optimizers.items()}
+        return points, paths
+
+    def show_static(self, n=(7, 4), dpi=70):
+        """Display precomputed frames with HTML range sliders (no kernel needed)."""
+        from IPython.display import HTML, display
+
+        display(HTML(self.static_html(n, dpi)))
+
+    def static_html(self, n=(7, 4), dpi=70):
+        grid = self.grid(n)
+        points, paths = self.compute_grid(grid)
+        frames = []
+        for i, values in enumerate(points):
+            fig = self._figure(values, {label: xs[:, i] for label, xs in paths.items()})
+            frames.append(_png_base64(fig, dpi))
+            plt.close(fig)
+        return _static_page(grid, self.defaults(), frames)
+
+
+def _png_base64(fig, dpi):
+    """The figure as a small PNG (64-colour palette), base64-encoded."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    image = Image.open(buffer).convert("RGB").quantize(colors=64)
+    small = io.BytesIO()
+    image.save(small, format="png", optimize=True)
+    return base64.b64encode(small.getvalue()).decode("ascii")
+
+
+def _static_page(grid, defaults, frames):
+    """HTML: one range input per slider; moving one swaps the precomputed image."""
+    names = list(grid)
+    key = hashlib.sha1("".join(frames[:1]).encode() + json.dumps(names).encode()).hexdigest()[:10]
+    uid = f"optlib-explorer-{key}"
+    start = [int(np.argmin(np.abs(grid[k] - defaults[k]))) for k in names]
+    rows = "".join(
+        f'<label style="margin-right:1.5em">{k} '
+        f'<input type="range" min="0" max="{len(grid[k]) - 1}" step="1" value="{s}" '
+        f'data-slider="{i}" style="vertical-align:middle"> '
+        f'<code data-readout="{i}"></code></label>'
+        for i, (k, s) in enumerate(zip(names, start, strict=True)))
+    values = json.dumps([[float(f"{v:.4g}") for v in grid[k]] for k in names])
+    sizes = json.dumps([len(grid[k]) for k in names])
+    return f"""<div id="{uid}" class="optlib-static-explorer">
+<div style="margin:0.3em 0">{rows}</div>
+<img alt="explorer frame" style="max-width:100%">
+<div style="font-size:0.8em;color:#666">Precomputed frames (no kernel needed); run the notebook
+for the live version with finer sliders.</div>
+<script>
+(function() {{
+  const root = document.getElementById("{uid}");
+  const frames = {json.dumps(frames)};
+  const values = {values}, sizes = {sizes};
+  const inputs = root.querySelectorAll("input[data-slider]");
+  function redraw() {{
+    let index = 0;
+    inputs.forEach((input, i) => {{
+      index = index * sizes[i] + Number(input.value);
+      root.querySelector('[data-readout="' + i + '"]').textContent = values[i][input.value];
+    }});
+    root.querySelector("img").src = "data:image/png;base64," + frames[index];
+  }}
+  inputs.forEach(input => input.addEventListener("input", redraw));
+  redraw();
+}})();
+</script>
+</div>"""

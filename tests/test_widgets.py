@@ -1,0 +1,54 @@
+"""The explorers: live callback and kernel-free frames show the same runs."""
+
+import re
+
+import matplotlib
+import numpy as np
+import pytest
+
+import optlib as ol
+from optlib.widgets import Explorer
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture
+def explorer():
+    return Explorer(
+        ol.problems.rosenbrock,
+        {"Adam": lambda lr, b1: ol.Adam(lr=lr, b1=b1), "RMSprop": lambda lr: ol.RMSprop(lr=lr)},
+        {"lr": (-3, -1, 0.1, 0.02, "log"), "b1": (0.0, 0.95, 0.05, 0.9)},
+        steps=40, glass_box=True)
+
+
+def test_grid_contains_the_defaults_and_respects_log_sliders(explorer):
+    grid = explorer.grid((5, 3))
+    assert 0.02 in grid["lr"] and 0.9 in grid["b1"]
+    assert grid["lr"][0] == pytest.approx(1e-3) and grid["lr"][-1] == pytest.approx(0.1)
+    assert len(grid["lr"]) == 5 and len(grid["b1"]) == 3
+
+
+def test_static_grid_point_equals_a_direct_live_run(explorer):
+    points, paths = explorer.compute_grid(explorer.grid((5, 3)))
+    assert len(points) == 15
+    for i in (0, 7, 14):
+        live = explorer.compute(**points[i])
+        direct = ol.run(ol.problems.rosenbrock, ol.Adam(lr=points[i]["lr"], b1=points[i]["b1"]),
+                        steps=40)
+        np.testing.assert_array_equal(paths["Adam"][:, i], live["Adam"].xs)
+        np.testing.assert_array_equal(live["Adam"].xs, direct.xs)
+        np.testing.assert_array_equal(paths["RMSprop"][:, i], live["RMSprop"].xs)
+
+
+def test_static_html_has_one_frame_per_grid_point_and_a_slider_per_hyperparameter(explorer):
+    html = explorer.static_html(n=(3, 2), dpi=30)
+    frames = re.search(r"const frames = (\[.*?\]);", html).group(1)
+    assert frames.count('"') == 2 * 6
+    assert html.count('type="range"') == 2
+    assert 'max="2"' in html and 'max="1"' in html
+
+
+def test_live_callback_draws_paths_losses_and_glass_box(explorer):
+    fig = explorer.draw(**explorer.defaults())
+    assert len(fig.axes) == 3
+    assert fig.axes[2].get_yscale() == "log"
