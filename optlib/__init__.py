@@ -50,7 +50,7 @@ def show_source(obj):
     print(textwrap.dedent(inspect.getsource(obj)).rstrip())
 
 
-_LAZY = ("plotting", "widgets", "models", "datasets")
+_LAZY = ("plotting", "widgets", "models", "datasets", "catalog")
 
 
 def __getattr__(name):

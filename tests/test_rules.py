@@ -230,3 +230,18 @@ def test_reddi_regret_of_sitting_at_plus_one_is_20_over_101():
     problem = ol.problems.reddi_online()
     stuck = ol.run_online(problem, ol.GD(lr=0.0), x0=1.0, steps=101 * 50)
     assert stuck.average_regret[-1] == pytest.approx(20 / 101)
+
+
+def test_catalog_reproduces_the_lecture_table():
+    from optlib.catalog import TABLE, lecture_table
+
+    rows = [(e.optimizer.__name__, e.year, e.adapts_learning_rate, e.adapts_gradient)
+            for e in lecture_table()]
+    assert rows == [  # the slide's table, row by row
+        ("Momentum", 1964, False, True), ("Adagrad", 2011, True, False),
+        ("RMSprop", 2012, True, False), ("Adadelta", 2012, True, False),
+        ("Nesterov", 2013, False, True), ("Adam", 2014, True, True),
+        ("AdaMax", 2015, True, True), ("Nadam", 2015, True, True),
+        ("AMSGrad", 2018, True, True)]
+    exported = {getattr(ol, name) for name in ol.__all__ if isinstance(getattr(ol, name), type)}
+    assert exported - {ol.SGD} <= {e.optimizer for e in TABLE}
