@@ -19,7 +19,7 @@ book: $(VENV_STAMP)  ## set up .venv and build the HTML book into _build/html
 test: $(VENV_STAMP)  ## set up .venv and run every test (lint, unit, notebooks)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q -n 2 tests
-	$(PY) -m pytest -q -p no:python --nbval --nbval-current-env \
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -p no:python --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadscope notebooks \
 		--ignore=notebooks/homework
 

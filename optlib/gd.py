@@ -111,7 +111,9 @@ class Nesterov:
 
     Args:
         lr: η (number, array or schedule).
-        momentum: α in [0, 1).
+        momentum: α in [0, 1), or a schedule t -> α_t such as Nesterov's
+            (t − 1)/(t + 2) for convex problems; the update then uses α_t for v
+            and α_{t+1} for the look-ahead.
     """
 
     lr: object = 0.01
@@ -130,8 +132,9 @@ class Nesterov:
         g = check_grad(g, state.velocity)
         t = state.t + 1
         lr = value_at(self.lr, t)
-        velocity = self.momentum * state.velocity - lr * g  # v = αv − ηg
-        delta = self.momentum * velocity - lr * g  # step to the next look-ahead point
+        alpha, alpha_next = value_at(self.momentum, t), value_at(self.momentum, t + 1)
+        velocity = alpha * state.velocity - lr * g  # v = αv − ηg
+        delta = alpha_next * velocity - lr * g  # step to the next look-ahead point
         return delta, MomentumState(t, velocity)
 
 

@@ -143,10 +143,11 @@ class History(NamedTuple):
     epoch_seconds: np.ndarray  # wall time of each epoch's updates (no evaluation)
     theta: np.ndarray  # final parameters (NaN where diverged)
     diverged_at: np.ndarray  # first non-finite update per run, −1 if none
+    states: dict | None  # optimizer state fields after every update (keep_state=True)
 
 
 def fit(model, data, optimizer, batch_size, epochs, seed=0, theta0=None,
-        val_data=None, eval_every=None):
+        val_data=None, eval_every=None, keep_state=False):
     """Train `model` on `data` with mini-batches of `batch_size` rows.
 
     batch_size = len(data.X) is batch GD, 1 is SGD, anything between is
@@ -161,6 +162,8 @@ def fit(model, data, optimizer, batch_size, epochs, seed=0, theta0=None,
         theta0: optional initial parameters (default `model.init(rng)`).
         val_data: optional Dataset for a validation loss per epoch.
         eval_every: also record the full training loss every this many updates.
+        keep_state: also return the optimizer state after every update
+            (e.g. Rprop's step sizes), stacked like `run`'s.
     """
     from .datasets import minibatches
 
@@ -182,7 +185,7 @@ def fit(model, data, optimizer, batch_size, epochs, seed=0, theta0=None,
     epoch_loss = [full_loss(theta, data)]
     eval_loss.append(epoch_loss[0])
     val_loss = None if val_data is None else [full_loss(theta, val_data)]
-    seen = 0
+    seen, states = 0, [state]
     for _ in range(epochs):
         elapsed = 0.0
         for idx in minibatches(len(X), batch_size, rng):
@@ -199,6 +202,8 @@ def fit(model, data, optimizer, batch_size, epochs, seed=0, theta0=None,
             theta = np.where(alive[..., None], theta, np.nan)
             batch_loss.append(np.where(alive, loss, np.nan))
             samples.append(seen)
+            if keep_state:
+                states.append(state)
             if eval_every and len(batch_loss) % eval_every == 0:
                 eval_updates.append(len(batch_loss))
                 eval_loss.append(full_loss(theta, data))
@@ -211,4 +216,4 @@ def fit(model, data, optimizer, batch_size, epochs, seed=0, theta0=None,
     return History(np.array(batch_loss), np.array(samples), np.array(epoch_loss),
                    None if val_loss is None else np.array(val_loss),
                    np.array(eval_updates), np.array(eval_loss), np.array(seconds),
-                   theta, diverged_at)
+                   theta, diverged_at, _stack_states(states) if keep_state else None)

@@ -71,7 +71,7 @@ class Explorer:
     def _figure(self, values, paths):
         """Paths on the contour | loss curves | (glass box) effective step sizes."""
         panels = 3 if self.glass_box else 2
-        fig, axes = plt.subplots(1, panels, figsize=(4.3 * panels, 3.5))
+        fig, axes = plt.subplots(1, panels, figsize=(4.3 * panels, 3.5), dpi=72)
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.88, wspace=0.3)
         left, right = axes[0], axes[1]
         contour(self.problem, left, lines=self.lines)

@@ -36,6 +36,10 @@ def execute(path):
 
 def main(paths):
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    # One BLAS thread: small batched matrix products get slower, not faster, with
+    # more threads on a shared 2-core machine, and results stay bit-reproducible.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     paths = [Path(p).resolve() for p in paths] or sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
     total = 0.0
     for path in paths:

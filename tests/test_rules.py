@@ -245,3 +245,25 @@ def test_catalog_reproduces_the_lecture_table():
         ("AMSGrad", 2018, True, True)]
     exported = {getattr(ol, name) for name in ol.__all__ if isinstance(getattr(ol, name), type)}
     assert exported - {ol.SGD} <= {e.optimizer for e in TABLE}
+
+
+def test_nesterov_accepts_a_momentum_schedule():
+    """α_t = (t−1)/(t+2): v uses α_t, the look-ahead step α_{t+1} (hand-checked loop)."""
+    schedule = lambda t: (t - 1) / (t + 2)
+    opt = ol.Nesterov(lr=0.1, momentum=schedule)
+    state, v = opt.init(np.zeros(1)), np.zeros(1)
+    for t, g in enumerate([1.0, -0.5, 2.0, 0.25], start=1):
+        delta, state = opt.update(np.array([g]), state)
+        v = schedule(t) * v - 0.1 * g
+        np.testing.assert_allclose(delta, schedule(t + 1) * v - 0.1 * g, rtol=1e-15)
+
+
+def test_fit_keep_state_records_the_state_after_every_update():
+    data = ol.datasets.load_airfoil()
+    model = ol.models.LinearRegression(data.X.shape[1])
+    history = ol.fit(model, data, ol.Rprop(lr=0.01), batch_size=500, epochs=2, keep_state=True)
+    assert history.states["step"].shape == (1 + 2 * 4, model.size)
+    np.testing.assert_array_equal(history.states["t"], np.arange(9))
+    plain = ol.fit(model, data, ol.Rprop(lr=0.01), batch_size=500, epochs=2)
+    np.testing.assert_array_equal(plain.theta, history.theta)
+    assert plain.states is None
