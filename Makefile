@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help book test test-fast lint notebooks bench clean
+.PHONY: help book test test-fast lint notebooks homework bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ lint: $(VENV_STAMP)  ## ruff on the package, tests, scripts
 
 notebooks: $(VENV_STAMP)  ## re-execute every chapter notebook in place (after changing optlib)
 	$(PY) scripts/execute_notebooks.py
+
+homework: $(VENV_STAMP)  ## regenerate student notebooks and autograder zips from instructor/
+	$(PY) scripts/build_homework.py
 
 bench: $(VENV_STAMP)  ## print the benchmark numbers (optional: torch for comparisons)
 	$(PY) benchmarks/run_all.py

@@ -20,9 +20,10 @@ import json
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from .loop import run
-from .plotting import color_of, contour, contour_lines, loss_curves, trajectory
+from .plotting import color_of, contour, contour_lines, plain_log_ticks
 
 
 class Explorer:
@@ -64,44 +65,95 @@ class Explorer:
                 for label, make in self.optimizers.items()}
 
     def draw(self, **values):
-        """The live slider callback: compute, then draw."""
-        runs = self.compute(**values)
-        return self._figure(values, {label: traj.xs for label, traj in runs.items()})
+        """Compute and draw in a new (pyplot) figure: the static figure of a chapter."""
+        return self._render(*self._new_figure(managed=True), values)
 
-    def _figure(self, values, paths):
-        """Paths on the contour | loss curves | (glass box) effective step sizes."""
+    def callback(self, **values):
+        """The live slider callback: compute, then redraw one persistent figure.
+
+        The figure and its artists are built once; a slider move only replaces
+        line data, which keeps a redraw well under 100 ms.
+        """
+        if not hasattr(self, "_live"):
+            self._live = self._new_figure(managed=False)
+        return self._render(*self._live, values)
+
+    def _new_figure(self, managed):
+        """A figure with 2 or 3 panels; `managed` (pyplot) figures show in notebooks."""
         panels = 3 if self.glass_box else 2
-        fig, axes = plt.subplots(1, panels, figsize=(4.3 * panels, 3.5), dpi=72)
+        size = {"figsize": (4.3 * panels, 3.5), "dpi": 72}
+        fig = plt.figure(**size) if managed else Figure(**size)
+        return fig, fig.subplots(1, panels)
+
+    def _render(self, fig, axes, values):
+        runs = self.compute(**values)
+        return self._figure(values, {label: traj.xs for label, traj in runs.items()}, fig, axes)
+
+    def _figure(self, values, paths, fig=None, axes=None):
+        """Paths on the contour | loss curves | (glass box) effective step sizes."""
+        if fig is None:
+            fig, axes = self._new_figure(managed=True)
+        if not getattr(fig, "_optlib_artists", None):
+            fig._optlib_artists = self._build(fig, axes, list(paths))
+        artists = fig._optlib_artists
+        floor = self._floor()
+        for label, xs in paths.items():
+            path, start, end, loss, glass = artists[label]
+            path.set_data(xs[:, 0], xs[:, 1])
+            finite = xs[np.isfinite(xs).all(axis=1)]
+            start.set_data(finite[:1, 0], finite[:1, 1])
+            end.set_data(finite[-1:, 0], finite[-1:, 1])
+            loss.set_data(np.arange(len(xs)), self.problem.f(xs) - floor)
+            for line, values_i in zip(glass, self._effective_steps(xs).T, strict=False):
+                line.set_data(np.arange(len(values_i)), values_i)
+        for ax in axes[1:]:
+            ax.relim()
+            ax.autoscale_view()
+        fig.suptitle(", ".join(f"{k} = {v:.3g}" for k, v in values.items()), fontsize=10)
+        return fig
+
+    def _build(self, fig, axes, labels):
+        """Create every artist once: {label: (path, start, end, loss line, glass lines)}."""
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.14, top=0.88, wspace=0.3)
         left, right = axes[0], axes[1]
         contour(self.problem, left, lines=self.lines)
-        for label, xs in paths.items():
-            trajectory(left, xs, label)
-        left.legend(loc="best", fontsize=8)
-        floor = self._floor()
-        losses = {label: self.problem.f(xs) - floor for label, xs in paths.items()}
         has_min = bool(len(self.problem.minima))
-        loss_curves(losses, right, ylabel="f(w) − f*" if has_min else "f(w)", log=has_min)
+        right.set_xlabel("update")
+        right.set_ylabel("f(w) − f*" if has_min else "f(w)")
+        if has_min:
+            right.set_yscale("log")
+            plain_log_ticks(right.yaxis)
+        artists = {}
+        for label in labels:
+            color = color_of(label)
+            (path,) = left.plot([], [], "-", color=color, label=label, lw=1.6, marker=".",
+                                markersize=3)
+            color = path.get_color()
+            (start,) = left.plot([], [], "o", color=color, mfc="none", markersize=7)
+            (end,) = left.plot([], [], "o", color=color, markersize=5)
+            (loss,) = right.plot([], [], color=color, lw=1.5, label=label)
+            glass = ()
+            if self.glass_box:
+                glass = (axes[2].plot([], [], lw=1.4, color=color, label=f"{label}: w₁")[0],
+                         axes[2].plot([], [], lw=1.4, ls="--", color=color,
+                                      label=f"{label}: w₂")[0])
+            artists[label] = (path, start, end, loss, glass)
+        left.legend(loc="best", fontsize=8)
+        right.legend(loc="best", fontsize=8)
         if self.glass_box:
-            self._glass_box(axes[2], paths)
-        title = ", ".join(f"{k} = {v:.3g}" for k, v in values.items())
-        fig.suptitle(title, fontsize=10)
-        return fig
+            axes[2].set_yscale("log")
+            plain_log_ticks(axes[2].yaxis)
+            axes[2].set_xlabel("update")
+            axes[2].set_ylabel("effective step |Δwᵢ| / |gᵢ|")
+            axes[2].legend(loc="best", fontsize=7)
+        return artists
 
-    def _glass_box(self, ax, paths):
-        for label, xs in paths.items():
-            steps = np.abs(np.diff(xs, axis=0))
-            grads = np.abs(self.problem.grad(xs[:-1]))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                effective = np.where(grads > 0, steps / grads, np.nan)
-            line = ax.plot(effective[:, 0], lw=1.4, color=color_of(label),
-                           label=f"{label}: $w_1$")[0]
-            ax.plot(effective[:, 1], lw=1.4, ls="--", color=line.get_color(),
-                    label=f"{label}: $w_2$")
-        ax.set_yscale("log")
-        ax.set_xlabel("update")
-        ax.set_ylabel(r"effective step $|\Delta w_i| / |g_i|$")
-        ax.legend(loc="best", fontsize=7)
+    def _effective_steps(self, xs):
+        """|Δw_i| / |g_i| at every update: the learning rate actually applied."""
+        steps = np.abs(np.diff(xs, axis=0))
+        grads = np.abs(self.problem.grad(xs[:-1]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(grads > 0, steps / grads, np.nan)
 
     def _floor(self):
         minima = self.problem.minima
@@ -120,8 +172,7 @@ class Explorer:
                                  continuous_update=False, readout_format=".3g")
 
         def callback(**values):
-            self.draw(**values)
-            plt.show()
+            display(self.callback(**values))
 
         out = widgets.interactive_output(callback, controls)
         display(widgets.VBox([widgets.HBox(list(controls.values())), out]))
@@ -165,10 +216,10 @@ class Explorer:
         grid = self.grid(n)
         points, paths = self.compute_grid(grid)
         frames = []
+        fig, axes = self._new_figure(managed=False)
         for i, values in enumerate(points):
-            fig = self._figure(values, {label: xs[:, i] for label, xs in paths.items()})
+            self._figure(values, {label: xs[:, i] for label, xs in paths.items()}, fig, axes)
             frames.append(_png_base64(fig, dpi))
-            plt.close(fig)
         return _static_page(grid, self.defaults(), frames)
 
 

@@ -52,3 +52,13 @@ def test_live_callback_draws_paths_losses_and_glass_box(explorer):
     fig = explorer.draw(**explorer.defaults())
     assert len(fig.axes) == 3
     assert fig.axes[2].get_yscale() == "log"
+
+
+def test_live_callback_reuses_its_figure_and_shows_the_new_run(explorer):
+    first = explorer.callback(lr=0.01, b1=0.9)
+    (path,) = [line for line in first.axes[0].lines if line.get_label() == "Adam"]
+    second = explorer.callback(lr=0.05, b1=0.5)
+    assert second is first
+    expected = ol.run(ol.problems.rosenbrock, ol.Adam(lr=0.05, b1=0.5), steps=40).xs
+    np.testing.assert_array_equal(np.column_stack(path.get_data()), expected)
+    assert first.get_suptitle() == "lr = 0.05, b1 = 0.5"
