@@ -10,6 +10,7 @@ the inline backend does.
 
 import io
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ def explorers_of(path):
     os.chdir(path.parent)
     try:
         for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type != "code" or ".show" in cell.source:
+            if cell.cell_type != "code" or re.search(r"(?<!plt)\.show(_static)?\(", cell.source):
                 continue
             source = "\n".join(line for line in cell.source.splitlines()
                                if not line.lstrip().startswith(("%", "!")))

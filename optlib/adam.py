@@ -14,7 +14,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .base import check_beta, check_eps, check_grad, check_lr, check_state, prepare, value_at, zeros
+from .base import (
+    check_beta,
+    check_eps,
+    check_grad,
+    check_lr,
+    check_range,
+    check_state,
+    prepare,
+    value_at,
+    zeros,
+)
 
 
 def _check_adam_family(opt):
@@ -158,10 +168,8 @@ class Nadam:
 
     def __post_init__(self):
         _check_adam_family(self)
-        if self.momentum_decay is not None and self.momentum_decay < 0:
-            raise ValueError(
-                f"momentum_decay must be >= 0 or None, got {self.momentum_decay}"
-            )
+        if self.momentum_decay is not None:
+            check_range("momentum_decay (or None)", self.momentum_decay, 0.0, np.inf)
 
     def mu(self, t):
         """The momentum schedule μ_t (t may be an array)."""

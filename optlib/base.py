@@ -84,8 +84,14 @@ def _short(value):
 
 
 def hyperparameter_shape(opt):
-    """Broadcast shape of all array-valued hyperparameters (() if none)."""
-    shapes = [np.shape(getattr(opt, f.name)) for f in fields(opt)]
+    """Broadcast shape of all array-valued hyperparameters (() if none).
+
+    A schedule counts with the shape of its value at t = 1, so a schedule built
+    from arrays (`inverse_time(eta0[:, None], T)`) makes a batch too.
+    """
+    values = [getattr(opt, f.name) for f in fields(opt)]
+    shapes = [np.shape(v(1) if callable(v) else v) for v in values
+              if not isinstance(v, bool | str | type(None))]
     arrays = [s for s in shapes if s != ()]
     return np.broadcast_shapes(*arrays) if arrays else ()
 

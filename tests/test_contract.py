@@ -138,7 +138,7 @@ def test_repr_shows_the_hyperparameters():
         (lambda: ol.Rprop(eta_minus=1.0), r"eta_minus must lie in \(0.0, 1.0\)"),
         (lambda: ol.IRpropMinus(step_min=1.0, step_max=0.5), "step_min must be <= step_max"),
         (lambda: ol.Rprop(lr=ol.constant(0.1)), "initial step size"),
-        (lambda: ol.Nadam(momentum_decay=-1.0), "momentum_decay must be >= 0"),
+        (lambda: ol.Nadam(momentum_decay=-1.0), r"momentum_decay \(or None\) must lie in"),
         (lambda: ol.time_decay(0.1, -1.0), "decay must lie in"),
         (lambda: ol.inverse_time(0.1, 0), r"T must lie in \(0.0, inf\)"),
         (lambda: ol.step_decay(0.1, 0.5, 0), "every must be an integer >= 1"),

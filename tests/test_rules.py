@@ -267,3 +267,12 @@ def test_fit_keep_state_records_the_state_after_every_update():
     plain = ol.fit(model, data, ol.Rprop(lr=0.01), batch_size=500, epochs=2)
     np.testing.assert_array_equal(plain.theta, history.theta)
     assert plain.states is None
+
+
+def test_a_schedule_built_from_arrays_makes_a_batch():
+    eta0 = np.array([0.001, 0.002, 0.004])[:, None]
+    traj = ol.run(ol.problems.rosenbrock, ol.GD(lr=ol.inverse_time(eta0, 50)), steps=30)
+    assert traj.xs.shape == (31, 3, 2)
+    single = ol.run(ol.problems.rosenbrock, ol.GD(lr=ol.inverse_time(0.002, 50)), steps=30)
+    np.testing.assert_allclose(traj.xs[:, 1], single.xs, rtol=1e-14)
+    assert ol.Nadam(momentum_decay=np.array([0.004, 1.0])).mu(1).shape == (2,)
