@@ -104,8 +104,9 @@ class Explorer:
             start.set_data(finite[:1, 0], finite[:1, 1])
             end.set_data(finite[-1:, 0], finite[-1:, 1])
             loss.set_data(np.arange(len(xs)), self.problem.f(xs) - floor)
-            for line, values_i in zip(glass, self._effective_steps(xs).T, strict=False):
-                line.set_data(np.arange(len(values_i)), values_i)
+            if glass:
+                for line, values_i in zip(glass, self._effective_steps(xs).T, strict=True):
+                    line.set_data(np.arange(len(values_i)), values_i)
         for ax in axes[1:]:
             ax.relim()
             ax.autoscale_view()
@@ -180,8 +181,10 @@ class Explorer:
     # --- the kernel-free version ---------------------------------------------------
 
     def grid(self, n=(7, 4)):
-        """Values per slider: n evenly spaced (log-spaced for log sliders), default included."""
-        counts = itertools.chain(np.atleast_1d(n), itertools.repeat(5))
+        """Values per slider: n[i] evenly spaced values for the i-th slider (log-spaced
+        for log sliders), the default always among them; sliders beyond len(n)
+        stay at their default (one value), so the frame count stays small."""
+        counts = itertools.chain(np.atleast_1d(n), itertools.repeat(1))
         sizes = dict(zip(self.sliders, counts, strict=False))
         values = {}
         for name, spec in self.sliders.items():
@@ -244,7 +247,7 @@ def _static_page(grid, defaults, frames):
     rows = "".join(
         f'<label style="margin-right:1.5em">{k} '
         f'<input type="range" min="0" max="{len(grid[k]) - 1}" step="1" value="{s}" '
-        f'data-slider="{i}" style="vertical-align:middle"> '
+        f'data-slider="{i}" style="vertical-align:middle"{" disabled" * (len(grid[k]) == 1)}> '
         f'<code data-readout="{i}"></code></label>'
         for i, (k, s) in enumerate(zip(names, start, strict=True)))
     values = json.dumps([[float(f"{v:.4g}") for v in grid[k]] for k in names])
