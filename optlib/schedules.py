@@ -14,6 +14,10 @@ from .base import check_lr, check_range
 
 
 def _steps(t):
+    if isinstance(t, int):  # the common case inside an optimizer: one plain step count
+        if t < 1:
+            raise ValueError(f"schedules are defined for t >= 1, got t = {t}")
+        return float(t)
     t = np.asarray(t, dtype=float)
     if np.any(t < 1):
         raise ValueError(f"schedules are defined for t >= 1, got t = {t}")
