@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help book test test-fast lint notebooks homework bench clean
+.PHONY: help book test test-browser test-fast lint notebooks homework bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -18,13 +18,21 @@ book: $(VENV_STAMP)  ## set up .venv and build the HTML book into _build/html
 
 test: $(VENV_STAMP)  ## set up .venv and run every test (lint, unit, notebooks)
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -n 2 tests --ignore=tests/browser \
+		--ignore=tests/test_jupyterlab.py --ignore=tests/test_binder_env.py
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -p no:python --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg -n 2 --dist loadscope notebooks \
 		--ignore=notebooks/homework
 
-test-fast: $(VENV_STAMP)  ## unit and property tests only
-	$(PY) -m pytest -q tests
+test-browser: $(VENV_STAMP)  ## after make book: the built book in Chromium, JupyterLab, Binder env
+	bash scripts/install_browser.sh
+	BROWSER_TESTS_REQUIRED=1 $(PY) -m pytest -q -n 2 tests/browser tests/test_jupyterlab.py \
+		tests/test_binder_env.py
+	$(PY) tests/browser/report_site.py _build/html | tail -3
+
+test-fast: $(VENV_STAMP)  ## unit and property tests only (no notebooks, homework or browser)
+	$(PY) -m pytest -q tests --ignore=tests/browser --ignore=tests/test_jupyterlab.py \
+		--ignore=tests/test_binder_env.py --ignore=tests/test_homework.py
 
 lint: $(VENV_STAMP)  ## ruff on the package, tests, scripts
 	$(PY) -m ruff check .

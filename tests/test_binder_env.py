@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.append(str(ROOT / "tests" / "browser"))
 import browserlib as bl  # noqa: E402
 
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -89,6 +89,8 @@ def test_built_notebook_pages_link_to_binder():
     if not notebooks:
         pytest.skip("no notebook page in _toc.yml yet (the fixture book's Binder link is "
                     "checked in tests/browser/test_checker.py)")
+    unbuilt = [d for d in notebooks if not (html / f"{d}.html").exists()]
+    assert not unbuilt, f"in _toc.yml but not built in {html} (stale build?): {unbuilt}"
     missing = [d for d in notebooks
                if binder_link(d) not in (html / f"{d}.html").read_text(encoding="utf-8")]
     assert not missing, f"pages without {binder_link('<page>')}: {missing}"

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.append(str(ROOT / "tests" / "browser"))
 import browserlib as bl  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "browser" / "fixtures" / "minibook" / "widgets_demo.ipynb"

@@ -109,6 +109,25 @@ def require_browser(assets=True):
             skip_or_fail(f"{target} missing: run scripts/install_browser.sh")
 
 
+# ---------------------------------------------------------------- pytest fixtures
+# (imported by the test modules: a conftest.py here would shadow tests/conftest.py, which
+# other tests import as `conftest`)
+
+@pytest.fixture(scope="session", name="browser")
+def browser_fixture():
+    """The shared headless Debian Chromium (skips, or fails in CI, if it cannot run here)."""
+    require_browser()
+    return shared_chromium()
+
+
+@pytest.fixture(scope="session", name="fixture_book")
+def fixture_book_fixture(tmp_path_factory):
+    """The fixture book (fixtures/minibook: math, a figure, widgets, an animation), built."""
+    import minibook
+
+    return minibook.build(tmp_path_factory.mktemp("minibook"))
+
+
 # ---------------------------------------------------------------- the book's pages
 
 def book_html():

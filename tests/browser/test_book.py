@@ -8,6 +8,7 @@ chromium, Python playwright and the local CDN copies (scripts/install_browser.sh
 
 import browserlib as bl
 import pytest
+from browserlib import browser_fixture  # noqa: F401  (pytest fixtures)
 
 HTML = bl.book_html()
 PAGES = bl.toc_pages()

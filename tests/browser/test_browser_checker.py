@@ -13,6 +13,7 @@ import browserlib as bl
 import internal_links
 import minibook
 import pytest
+from browserlib import browser_fixture, fixture_book_fixture  # noqa: F401  (pytest fixtures)
 
 NOTEBOOK_PAGE = "widgets_demo.html"
 
