@@ -250,7 +250,7 @@ def _static_page(grid, defaults, frames):
         f'data-slider="{i}" style="vertical-align:middle"{" disabled" * (len(grid[k]) == 1)}> '
         f'<code data-readout="{i}"></code></label>'
         for i, (k, s) in enumerate(zip(names, start, strict=True)))
-    values = json.dumps([[float(f"{v:.4g}") for v in grid[k]] for k in names])
+    values = json.dumps([[float(f"{v:.6g}") for v in grid[k]] for k in names])
     sizes = json.dumps([len(grid[k]) for k in names])
     return f"""<div id="{uid}" class="optlib-static-explorer">
 <div style="margin:0.3em 0">{rows}</div>

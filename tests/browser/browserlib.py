@@ -196,6 +196,7 @@ class Expect:
     widgets: bool = False       # the notebook holds widget state and a widget view
     animation: bool = False     # a matplotlib jshtml animation in an output
     notebook: bool = False      # an .ipynb page (gets the launch buttons)
+    static_explorers: int = 0   # optlib kernel-free explorers (precomputed frames + sliders)
 
 
 _FENCE = re.compile(r"^(```+|~~~+).*?^\1\s*$", re.S | re.M)
@@ -229,6 +230,8 @@ def expectations(source):
                                      for d in data),
         animation=any("_anim_img" in "".join(d.get("text/html", "")) for d in data),
         notebook=True,
+        static_explorers=sum("optlib-static-explorer" in "".join(d.get("text/html", ""))
+                             for d in data),
     )
 
 
@@ -492,6 +495,13 @@ def check_page(page, url, expect=None, screenshot=None, timeout_ms=30000):
         if expect.animation and not anims:
             report.problems.append("the notebook has an animation, the page has none")
 
+        # kernel-free explorers: moving every slider must swap the displayed frame
+        explorers = _check_static_explorers(page, report)
+        report.notes["static_explorers"] = explorers
+        if explorers < expect.static_explorers:
+            report.problems.append(f"the notebook has {expect.static_explorers} kernel-free "
+                                   f"explorer(s), the page shows {explorers}")
+
     finally:
         page.remove_listener("console", on_console)
         page.remove_listener("response", on_response)
@@ -512,6 +522,36 @@ def check_page(page, url, expect=None, screenshot=None, timeout_ms=30000):
         report.problems.append(f"CDN asset without a local copy: {missing}")
     report.notes["aborted"] = list(page.aborted)
     return report
+
+
+def _check_static_explorers(page, report):
+    """Move each enabled range slider of every optlib static explorer one notch with the
+    keyboard; the frame (<img> src) and the slider's readout must change, and load."""
+    count = 0
+    for explorer in page.locator("div.optlib-static-explorer").all():
+        count += 1
+        explorer.scroll_into_view_if_needed()
+        img = explorer.locator("img")
+        if not img.get_attribute("src"):
+            report.problems.append(f"static explorer {count}: no frame shown")
+            continue
+        for slider in explorer.locator("input[type=range]:not([disabled])").all():
+            i = slider.get_attribute("data-slider")
+            before = img.get_attribute("src")
+            readout = explorer.locator(f'[data-readout="{i}"]')
+            shown = readout.text_content() if readout.count() else None
+            at_end = slider.evaluate("s => Number(s.value) === Number(s.max)")
+            slider.focus()
+            page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+            if img.get_attribute("src") == before:
+                report.problems.append(
+                    f"static explorer {count}: moving slider {i} did not change the frame")
+            if readout.count() and readout.text_content() == shown:
+                report.problems.append(
+                    f"static explorer {count}: slider {i} readout did not change")
+        if not img.evaluate("img => img.complete && img.naturalWidth > 0"):
+            report.problems.append(f"static explorer {count}: frame image does not load")
+    return count
 
 
 def _check_animations(page, report):

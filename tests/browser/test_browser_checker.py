@@ -136,3 +136,49 @@ def test_link_checker_reports_broken_links(fixture_book, tmp_path):
     assert any("nowhere.html: no such file" in p for p in problems)
     assert any("no id 'no-such-id' in widgets_demo.html" in p for p in problems)
     assert any("_images/missing.png: no such file" in p for p in problems)
+
+
+# ---------------------------------------------------------- kernel-free explorers
+
+
+def _static_explorer_page(tmp_path, html):
+    page = tmp_path / "explorer.html"
+    page.write_text(f"<!doctype html><html><body><h1>explorer</h1>{html}</body></html>")
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def static_explorer_html():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import optlib as ol
+    from optlib.widgets import Explorer
+
+    explorer = Explorer(ol.problems.ravine(),
+                        {"Momentum": lambda lr, momentum: ol.Momentum(lr, momentum)},
+                        {"lr": (0.05, 0.4, 0.01, 0.1), "momentum": (0.0, 0.9, 0.1, 0.5)},
+                        steps=30)
+    return explorer.static_html(n=(3, 2), dpi=30)
+
+
+def test_static_explorer_sliders_change_the_frame(browser, tmp_path, static_explorer_html):
+    with bl.serve(_static_explorer_page(tmp_path, static_explorer_html)) as base:
+        report = check(browser, base, "explorer.html", bl.Expect(static_explorers=1))
+    assert not report.problems, str(report)
+    assert report.notes["static_explorers"] == 1
+
+
+@pytest.mark.parametrize("breakage", ["no script", "frozen frames", "missing"])
+def test_broken_static_explorer_is_reported(browser, tmp_path, static_explorer_html, breakage):
+    html = static_explorer_html
+    if breakage == "no script":
+        html = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    elif breakage == "frozen frames":  # every frame the same picture
+        frames = re.search(r"const frames = \[(.*?)\];", html).group(1).split(",")
+        html = html.replace(",".join(frames), ",".join([frames[0]] * len(frames)))
+    else:
+        html = ""
+    with bl.serve(_static_explorer_page(tmp_path, html)) as base:
+        report = check(browser, base, "explorer.html", bl.Expect(static_explorers=1))
+    assert any("explorer" in problem for problem in report.problems), str(report)
