@@ -23,6 +23,7 @@ import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+SHOW = re.compile(r"^\s*(?!plt\b)\w+\.show(_static)?\(.*\)\s*$")  # explorer.show(), not plt.show()
 sys.path.insert(0, str(ROOT))
 from optlib.widgets import Explorer  # noqa: E402
 
@@ -34,10 +35,11 @@ def explorers_of(path):
     os.chdir(path.parent)
     try:
         for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type != "code" or re.search(r"(?<!plt)\.show(_static)?\(", cell.source):
+            if cell.cell_type != "code":
                 continue
-            source = "\n".join(line for line in cell.source.splitlines()
-                               if not line.lstrip().startswith(("%", "!")))
+            source = "\n".join(line for line in cell.source.splitlines()  # no display, no magics
+                               if not line.lstrip().startswith(("%", "!"))
+                               and not SHOW.match(line))
             exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
             plt.close("all")
     finally:

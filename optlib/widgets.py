@@ -139,14 +139,13 @@ class Explorer:
                          axes[2].plot([], [], lw=1.4, ls="--", color=color,
                                       label=f"{label}: w₂")[0])
             artists[label] = (path, start, end, loss, glass)
-        left.legend(loc="best", fontsize=8)
-        right.legend(loc="best", fontsize=8)
+        left.legend(loc="best", fontsize=8)  # one legend: the colours are the same in every panel
         if self.glass_box:
             axes[2].set_yscale("log")
             plain_log_ticks(axes[2].yaxis)
             axes[2].set_xlabel("update")
             axes[2].set_ylabel("effective step |Δwᵢ| / |gᵢ|")
-            axes[2].legend(loc="best", fontsize=7)
+            axes[2].set_title("solid: w₁, dashed: w₂", fontsize=8)
         return artists
 
     def _effective_steps(self, xs):
