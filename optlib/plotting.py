@@ -5,6 +5,8 @@ reader can follow Adam from chapter to chapter. Needs matplotlib, which is
 imported here and not by `import optlib`.
 """
 
+import re
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
@@ -45,7 +47,7 @@ def use_style():
 def color_of(label):
     """The colour of an optimizer, from its class or a label starting with its name."""
     name = label if isinstance(label, str) else type(label).__name__
-    key = name.split()[0].split("(")[0]
+    key = re.split(r"[\s,(:]", name, maxsplit=1)[0]  # "Adam, no bias correction" -> Adam
     return COLORS.get(key, None)
 
 

@@ -169,13 +169,15 @@ class Explorer:
             low, high, step, value = spec[:4]
             cls = widgets.FloatLogSlider if len(spec) > 4 else widgets.FloatSlider
             controls[name] = cls(value=value, min=low, max=high, step=step, description=name,
-                                 continuous_update=False, readout_format=".3g")
+                                 continuous_update=False, readout_format=".3g",
+                                 layout=widgets.Layout(width="300px"))
 
         def callback(**values):
             display(self.callback(**values))
 
         out = widgets.interactive_output(callback, controls)
-        display(widgets.VBox([widgets.HBox(list(controls.values())), out]))
+        row = widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
+        display(widgets.VBox([row, out]))
 
     # --- the kernel-free version ---------------------------------------------------
 
