@@ -27,7 +27,8 @@ test: $(VENV_STAMP)  ## set up .venv and run every test (lint, unit, notebooks)
 test-browser: $(VENV_STAMP)  ## after make book: the built book in Chromium, JupyterLab, Binder env
 	bash scripts/install_browser.sh
 	BROWSER_TESTS_REQUIRED=1 $(PY) -m pytest -q -n 2 tests/browser tests/test_jupyterlab.py \
-		tests/test_binder_env.py
+		tests/test_binder_env.py \
+		tests/test_homework.py::test_built_book_holds_no_solution_and_no_hidden_test
 	$(PY) tests/browser/report_site.py _build/html | tail -3
 
 test-fast: $(VENV_STAMP)  ## unit and property tests only (no notebooks, homework or browser)

@@ -199,6 +199,8 @@ def test_student_notebooks_hold_no_otter_master_markers():
 def test_built_book_holds_no_solution_and_no_hidden_test(name):
     html = hs.ROOT / "_build" / "html"
     if not html.is_dir():
+        if os.environ.get("BROWSER_TESTS_REQUIRED") == "1":  # make test-browser, after make book
+            pytest.fail("the book is not built (_build/html does not exist)")
         pytest.skip("the book is not built (_build/html does not exist)")
     leaks = _leaks(hs.published_files(html), name)
     assert not leaks, "\n".join(leaks[:20])
