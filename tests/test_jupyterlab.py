@@ -184,11 +184,22 @@ def test_explorer_slider_redraws_figure(browser, jupyterlab, tmp_path):
         readout = explorer.locator(".widget-slider .widget-readout").first
         figure = explorer.locator(".widget-output img").first
         figure.wait_for(timeout=60000)
-        before, value_before = figure.get_attribute("src"), readout.inner_text()
+        value_before = readout.inner_text()
 
-        # move the first slider one step with the keyboard (focus its handle, arrow key)
-        handle.focus()
-        page.keyboard.press("ArrowRight")
+        # move the first slider one step with the keyboard (focus its handle, arrow key);
+        # right after "Run All" the widget may not take focus yet, so retry a few times,
+        # and only count a key press that really moved the slider (its readout changed)
+        for _ in range(5):
+            before = figure.get_attribute("src")
+            handle.focus()
+            page.keyboard.press("ArrowRight")
+            try:
+                page.wait_for_function(
+                    "([el, old]) => el.innerText !== old",
+                    arg=[readout.element_handle(), value_before], timeout=5000)
+                break
+            except Exception:  # noqa: BLE001
+                continue
         # the Output widget is cleared and redrawn: a new <img> replaces the old one
         page.wait_for_function(
             """([box, before]) => {
