@@ -51,12 +51,6 @@ def color_of(label):
     return COLORS.get(key, None)
 
 
-def label_of(optimizer, *names):
-    """'Adam (lr=0.1, b1=0.9)': the class name and the chosen hyperparameters."""
-    values = ", ".join(f"{n}={getattr(optimizer, n):g}" for n in names)
-    return f"{type(optimizer).__name__} ({values})" if names else type(optimizer).__name__
-
-
 def contour_lines(problem, n=200, levels=25):
     """Level sets of a 2-D problem as lists of (k, 2) polylines, one list per level.
 
