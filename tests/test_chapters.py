@@ -1,4 +1,4 @@
-"""Every chapter notebook has the chapter shape of DESIGN.md and is wired into the book.
+"""Every chapter notebook has the chapter shape of CONTRIBUTING.md and is wired into the book.
 
 nbval (run separately, see the Makefile) checks that the stored outputs are
 reproduced; these checks are about structure and can run without a kernel.
