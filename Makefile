@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help book test test-browser test-fast lint notebooks homework bench clean
+.PHONY: help book test test-browser test-fast lint notebooks twins homework bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,10 @@ lint: $(VENV_STAMP)  ## ruff on the package, tests, scripts
 
 notebooks: $(VENV_STAMP)  ## re-execute every chapter notebook in place (after changing optlib)
 	$(PY) scripts/execute_notebooks.py
+	$(PY) scripts/notebook_twins.py
+
+twins: $(VENV_STAMP)  ## rewrite the MyST twin (.md) of every chapter notebook and homework master
+	$(PY) scripts/notebook_twins.py
 
 homework: $(VENV_STAMP)  ## regenerate student notebooks and autograder zips from instructor/
 	$(PY) scripts/build_homework.py
