@@ -2,6 +2,7 @@
 
     python scripts/notebook_twins.py            # write the twin of every paired notebook
     python scripts/notebook_twins.py --check    # exit 1 if a twin is missing or stale
+    python scripts/notebook_twins.py --sync     # as jupytext --sync: the newer file wins
     python scripts/notebook_twins.py notebooks/04_momentum.ipynb   # just these
 
 The `.ipynb` stays the source of truth (it holds the outputs that nbval checks and the
@@ -9,8 +10,9 @@ book shows). Its twin `NN_name.md` (jupytext, MyST markdown) holds the same cell
 outputs: that is the file a reviewer reads in a diff. The book build excludes the twins.
 
 If you edited a twin instead of the notebook, bring the edit into the notebook (its
-outputs are kept) with `jupytext --to ipynb --update notebooks/NN_name.md`, then
-re-execute the notebook (`make notebooks`).
+outputs are kept) with `--sync` (what pre-commit runs) or
+`jupytext --to ipynb --update notebooks/NN_name.md`, then re-execute the notebook
+(`make notebooks`): the outputs of an edited cell are stale until then.
 """
 
 import argparse
@@ -18,6 +20,8 @@ import sys
 from pathlib import Path
 
 import jupytext
+import nbformat
+from jupytext.cli import jupytext as jupytext_cli
 from jupytext.config import load_jupytext_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,17 +55,39 @@ def write_twin(notebook):
     return False
 
 
+def sync(notebook):
+    """Bring the newer of notebook and twin into the other; True if a file changed."""
+    twin = twin_of(notebook)
+    if twin.exists() and twin.stat().st_mtime > Path(notebook).stat().st_mtime:
+        if twin.read_text(encoding="utf-8") != twin_text(notebook):
+            jupytext_cli(["--quiet", "--to", "ipynb", "--update", str(twin)])
+            nb = nbformat.read(notebook, as_version=4)
+            nb.metadata.pop("jupytext", None)  # the update adds its lexer; keep the notebook clean
+            nbformat.write(nb, notebook)
+            write_twin(notebook)  # the twin as the updated notebook gives it
+            return True
+        return False
+    return write_twin(notebook)
+
+
 def stale_twins(notebooks):
     """The notebooks whose twin is missing or differs from what the notebook gives."""
-    return [nb for nb in notebooks
-            if not twin_of(nb).exists()
-            or twin_of(nb).read_text(encoding="utf-8") != twin_text(nb)]
+    return [
+        nb
+        for nb in notebooks
+        if not twin_of(nb).exists() or twin_of(nb).read_text(encoding="utf-8") != twin_text(nb)
+    ]
 
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--check", action="store_true", help="only report stale twins")
+    parser.add_argument(
+        "--sync",
+        action="store_true",
+        help="update the notebook from its twin where the twin is newer",
+    )
     args = parser.parse_args(argv)
     notebooks = [p.resolve() for p in args.notebooks] or paired_notebooks()
     if args.check:
@@ -69,10 +95,11 @@ def main(argv):
         for nb in stale:
             print(f"stale or missing twin: {twin_of(nb).relative_to(ROOT)}")
         return 1 if stale else 0
-    for nb in notebooks:
-        if write_twin(nb):
-            print(f"wrote {twin_of(nb).relative_to(ROOT)}")
-    return 0
+    changed = [nb for nb in notebooks if (sync(nb) if args.sync else write_twin(nb))]
+    for nb in changed:
+        print(f"synced {nb.relative_to(ROOT)} and {twin_of(nb).relative_to(ROOT)}")
+    # --sync runs as a pre-commit hook: fail when it changed files, so that they get added
+    return 1 if args.sync and changed else 0
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ The twins are written by `scripts/notebook_twins.py` (`make twins`, `make notebo
 
 import copy
 import importlib.util
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -44,17 +45,26 @@ def test_twin_is_in_sync(notebook):
     assert twin.exists(), f"{twin.relative_to(ROOT)} is missing: run `make twins`"
     assert twin.read_text(encoding="utf-8") == twins.twin_text(notebook), (
         f"{twin.relative_to(ROOT)} is out of sync with {notebook.name}: run `make twins` "
-        "(or, if you edited the twin, `jupytext --to ipynb --update` it into the notebook)")
+        "(or, if you edited the twin, `jupytext --to ipynb --update` it into the notebook)"
+    )
 
 
 def _notebook():
-    nb = new_notebook(cells=[
-        new_markdown_cell("# A title\n\nSome prose."),
-        new_code_cell("x = 1\nprint(x)", execution_count=1,
-                      outputs=[new_output("stream", name="stdout", text="1\n")]),
-    ])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# A title\n\nSome prose."),
+            new_code_cell(
+                "x = 1\nprint(x)",
+                execution_count=1,
+                outputs=[new_output("stream", name="stdout", text="1\n")],
+            ),
+        ]
+    )
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     for index, cell in enumerate(nb.cells):
         cell.id = f"cell-{index}"  # the notebook's own, kept by execution
     return nb
@@ -77,25 +87,60 @@ def test_the_sync_check_catches_an_edit_on_either_side(tmp_path):
     assert twins.stale_twins([path]) == [path]
 
 
+def test_sync_carries_an_edited_twin_into_the_notebook_and_keeps_outputs(tmp_path):
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(_notebook(), path)
+    twins.write_twin(path)
+    twin = twins.twin_of(path)
+    twin.write_text(twin.read_text().replace("Some prose.", "Edited prose."))
+    os.utime(twin, (path.stat().st_mtime + 10,) * 2)  # the twin is the newer file
+    assert twins.sync(path)
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[0].source.endswith("Edited prose.")
+    assert nb.cells[1].outputs[0].text == "1\n"
+    assert "jupytext" not in nb.metadata
+    assert not twins.stale_twins([path])
+    assert not twins.sync(path)  # in sync: nothing to do
+
+
 def _run_with_widgets(seed):
     """A notebook as nbclient leaves it: random widget ids, streams split by flushes."""
     ids = [uuid.UUID(int=seed * 1000 + k).hex for k in range(3)]  # box, slider, layout
     nb = _notebook()
-    nb.cells[1].outputs = [new_output("stream", name="stdout", text="1"),
-                           new_output("stream", name="stdout", text="\n"),
-                           new_output("execute_result", execution_count=1, data={
-                               "text/plain": f"<Legend at 0x7f{seed:010x}>"})]
-    nb.cells.append(new_code_cell("show()", execution_count=2, outputs=[new_output(
-        "display_data", data={execute.WIDGET_VIEW: {"model_id": ids[0], "version_major": 2,
-                                                    "version_minor": 0}})]))
+    nb.cells[1].outputs = [
+        new_output("stream", name="stdout", text="1"),
+        new_output("stream", name="stdout", text="\n"),
+        new_output(
+            "execute_result", execution_count=1, data={"text/plain": f"<Legend at 0x7f{seed:010x}>"}
+        ),
+    ]
+    nb.cells.append(
+        new_code_cell(
+            "show()",
+            execution_count=2,
+            outputs=[
+                new_output(
+                    "display_data",
+                    data={
+                        execute.WIDGET_VIEW: {
+                            "model_id": ids[0],
+                            "version_major": 2,
+                            "version_minor": 0,
+                        }
+                    },
+                )
+            ],
+        )
+    )
     nb.cells[-1].id = "cell-2"
     state = {
         ids[0]: {"model_name": "VBoxModel", "state": {"children": [f"IPY_MODEL_{ids[1]}"]}},
         ids[1]: {"model_name": "FloatSliderModel", "state": {"layout": f"IPY_MODEL_{ids[2]}"}},
         ids[2]: {"model_name": "LayoutModel", "state": {}},
     }
-    nb.metadata["widgets"] = {execute.WIDGET_STATE: {"state": state, "version_major": 2,
-                                                     "version_minor": 0}}
+    nb.metadata["widgets"] = {
+        execute.WIDGET_STATE: {"state": state, "version_major": 2, "version_minor": 0}
+    }
     nb.cells[1].metadata["execution"] = {"iopub.status.idle": f"2026-01-0{seed}T00:00:00Z"}
     return nb
 

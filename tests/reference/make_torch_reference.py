@@ -233,6 +233,14 @@ CONFIGS = [
     },
 ]
 
+# optlib optimizers that no configuration above can check, and why. Read (without torch)
+# by tests/test_repository.py: every exported optimizer is in CONFIGS or here.
+NO_TORCH_COUNTERPART = {
+    "Rprop": "torch.optim.Rprop is iRprop− (IRpropMinus); the lecture's Rprop− also steps "
+    "after a sign flip, which no torch class does (checked by the hand vectors instead)",
+    "SignGD": "torch.optim has no sign-GD; the rule is one line (Δw = −η sign g)",
+}
+
 SINGLE_TENSOR_FLAGS = {"foreach": False, "fused": False, "capturable": False,
                        "differentiable": False}
 
