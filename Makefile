@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help book test test-browser test-fast lint notebooks homework bench clean
+.PHONY: help book test test-browser test-fast lint notebooks twins homework bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -18,6 +18,7 @@ book: $(VENV_STAMP)  ## set up .venv and build the HTML book into _build/html
 
 test: $(VENV_STAMP)  ## set up .venv and run every test (lint, unit, notebooks)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m pytest -q -n 2 tests --ignore=tests/browser \
 		--ignore=tests/test_jupyterlab.py --ignore=tests/test_binder_env.py
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -p no:python --nbval --nbval-current-env \
@@ -35,11 +36,16 @@ test-fast: $(VENV_STAMP)  ## unit and property tests only (no notebooks, homewor
 	$(PY) -m pytest -q tests --ignore=tests/browser --ignore=tests/test_jupyterlab.py \
 		--ignore=tests/test_binder_env.py --ignore=tests/test_homework.py
 
-lint: $(VENV_STAMP)  ## ruff on the package, tests, scripts
+lint: $(VENV_STAMP)  ## ruff (lint and format check) on the package, tests, scripts
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 notebooks: $(VENV_STAMP)  ## re-execute every chapter notebook in place (after changing optlib)
 	$(PY) scripts/execute_notebooks.py
+	$(PY) scripts/notebook_twins.py
+
+twins: $(VENV_STAMP)  ## rewrite the MyST twin (.md) of every chapter notebook and homework master
+	$(PY) scripts/notebook_twins.py
 
 homework: $(VENV_STAMP)  ## regenerate student notebooks and autograder zips from instructor/
 	$(PY) scripts/build_homework.py

@@ -17,6 +17,8 @@ import inspect
 import io
 import itertools
 import json
+import string
+from importlib.resources import files
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -96,7 +98,7 @@ class Explorer:
         if not getattr(fig, "_optlib_artists", None):
             fig._optlib_artists = self._build(fig, axes, list(paths))
         artists = fig._optlib_artists
-        floor = self._floor()
+        floor = _loss_floor(self.problem)
         for label, xs in paths.items():
             path, start, end, loss, glass = artists[label]
             path.set_data(xs[:, 0], xs[:, 1])
@@ -105,7 +107,7 @@ class Explorer:
             end.set_data(finite[-1:, 0], finite[-1:, 1])
             loss.set_data(np.arange(len(xs)), self.problem.f(xs) - floor)
             if glass:
-                for line, values_i in zip(glass, self._effective_steps(xs).T, strict=True):
+                for line, values_i in zip(glass, _effective_steps(self.problem, xs).T, strict=True):
                     line.set_data(np.arange(len(values_i)), values_i)
         for ax in axes[1:]:
             ax.relim()
@@ -147,17 +149,6 @@ class Explorer:
             axes[2].set_ylabel("effective step |Δwᵢ| / |gᵢ|")
             axes[2].set_title("solid: w₁, dashed: w₂", fontsize=8)
         return artists
-
-    def _effective_steps(self, xs):
-        """|Δw_i| / |g_i| at every update: the learning rate actually applied."""
-        steps = np.abs(np.diff(xs, axis=0))
-        grads = np.abs(self.problem.grad(xs[:-1]))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(grads > 0, steps / grads, np.nan)
-
-    def _floor(self):
-        minima = self.problem.minima
-        return float(np.min(self.problem.f(minima))) if len(minima) else 0.0
 
     def show(self):
         """Display ipywidgets sliders and a live figure (needs a running kernel)."""
@@ -227,6 +218,20 @@ class Explorer:
         return _static_page(grid, self.defaults(), frames)
 
 
+def _effective_steps(problem, xs):
+    """|Δw_i| / |g_i| at every update of a path xs: the learning rate actually applied."""
+    steps = np.abs(np.diff(xs, axis=0))
+    grads = np.abs(problem.grad(xs[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(grads > 0, steps / grads, np.nan)
+
+
+def _loss_floor(problem):
+    """f* (the lowest minimum), subtracted so losses can be drawn on a log scale; 0 if unknown."""
+    minima = problem.minima
+    return float(np.min(problem.f(minima))) if len(minima) else 0.0
+
+
 def _png_base64(fig, dpi):
     """The figure as a small PNG (64-colour palette), base64-encoded."""
     from PIL import Image
@@ -239,41 +244,35 @@ def _png_base64(fig, dpi):
     return base64.b64encode(small.getvalue()).decode("ascii")
 
 
+# One slider of the kernel-free page: a range over the notches 0 … max, and its readout.
+_SLIDER = ('<label style="margin-right:1.5em">{name} <input type="range" min="0" max="{max}" '
+           'step="1" value="{value}" data-slider="{i}" style="vertical-align:middle"{disabled}> '
+           '<code data-readout="{i}"></code></label>')
+
+
 def _static_page(grid, defaults, frames):
-    """HTML: one range input per slider; moving one swaps the precomputed image."""
+    """HTML: one range input per slider; moving one swaps the precomputed image.
+
+    The page is `optlib/static/explorer.html` with `explorer.js` inside it. Its element id
+    is a hash of its content, so re-running a notebook gives the same bytes.
+    """
     names = list(grid)
-    key = hashlib.sha1("".join(frames[:1]).encode() + json.dumps(names).encode()).hexdigest()[:10]
-    uid = f"optlib-explorer-{key}"
-    start = [int(np.argmin(np.abs(grid[k] - defaults[k]))) for k in names]
-    rows = "".join(
-        f'<label style="margin-right:1.5em">{k} '
-        f'<input type="range" min="0" max="{len(grid[k]) - 1}" step="1" value="{s}" '
-        f'data-slider="{i}" style="vertical-align:middle"{" disabled" * (len(grid[k]) == 1)}> '
-        f'<code data-readout="{i}"></code></label>'
-        for i, (k, s) in enumerate(zip(names, start, strict=True)))
-    values = json.dumps([[float(f"{v:.6g}") for v in grid[k]] for k in names])
-    sizes = json.dumps([len(grid[k]) for k in names])
-    return f"""<div id="{uid}" class="optlib-static-explorer">
-<div style="margin:0.3em 0">{rows}</div>
-<img alt="explorer frame" style="max-width:100%">
-<div style="font-size:0.8em;color:#666">Precomputed frames (no kernel needed); run the notebook
-for the live version with finer sliders.</div>
-<script>
-(function() {{
-  const root = document.getElementById("{uid}");
-  const frames = {json.dumps(frames)};
-  const values = {values}, sizes = {sizes};
-  const inputs = root.querySelectorAll("input[data-slider]");
-  function redraw() {{
-    let index = 0;
-    inputs.forEach((input, i) => {{
-      index = index * sizes[i] + Number(input.value);
-      root.querySelector('[data-readout="' + i + '"]').textContent = values[i][input.value];
-    }});
-    root.querySelector("img").src = "data:image/png;base64," + frames[index];
-  }}
-  inputs.forEach(input => input.addEventListener("input", redraw));
-  redraw();
-}})();
-</script>
-</div>"""
+    sliders = "".join(
+        _SLIDER.format(name=name, i=i, max=len(grid[name]) - 1,
+                       value=int(np.argmin(np.abs(grid[name] - defaults[name]))),
+                       disabled=" disabled" * (len(grid[name]) == 1))
+        for i, name in enumerate(names))
+    data = {
+        "frames": json.dumps(frames),
+        "values": json.dumps([[float(f"{v:.6g}") for v in grid[name]] for name in names]),
+        "sizes": json.dumps([len(grid[name]) for name in names]),
+    }
+    key = hashlib.sha1(json.dumps([sliders, data], sort_keys=True).encode()).hexdigest()[:10]
+    page = string.Template(_static_file("explorer.html"))
+    return page.substitute(uid=f"optlib-explorer-{key}", sliders=sliders,
+                           script=_static_file("explorer.js"), **data)
+
+
+def _static_file(name):
+    """A file of optlib/static (package data, so it is installed with optlib)."""
+    return (files(__package__) / "static" / name).read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ What it does
     must NOT reproduce it. `tests/test_torch_reference.py` replays the optlib
     side with numpy only; the normal test suite never needs torch.
 
-    Settings that a 1e-12 cross-check needs (reference/optimizers.md §4):
+    Settings that a 1e-12 cross-check needs (each one, left out, breaks the agreement):
     * `torch.set_default_dtype(torch.float64)` before anything else, so the
       optimizer scalars (`step`, NAdam's `mu_product`) are float64 too;
     * the single-tensor code path: `foreach=False`, and `fused=False`,
@@ -26,7 +26,7 @@ What it does
     Each trajectory is also re-run from a w_0 perturbed by 1e-12 (relative);
     the amplification max_t |Δw_t| / |Δw_0| is recorded as `sensitivity`.
     Values of order 1–10 mean the run is not chaotic, so comparing full
-    trajectories at rtol 1e-12 is meaningful (optimizers.md §4.4).
+    trajectories at rtol 1e-12 is meaningful.
 
 Output (keep < 1 MB)
     torch_trajectories.npz   `meta` (the JSON below, as a 0-d string array)
@@ -34,9 +34,10 @@ Output (keep < 1 MB)
     torch_trajectories.json  the same metadata, human readable
 
 How to run (from the repository root; needs torch, numpy)
-    /work/envs/torch/bin/python tests/reference/make_torch_reference.py
+    python tests/reference/make_torch_reference.py    # in an environment with torch==2.13.0
 
 Generated with torch 2.13.0+cpu, numpy 2.4.6, float64, CPU (single-tensor path).
+Where every expected number in the tests comes from: tests/reference/README.md.
 """
 
 import inspect
@@ -58,7 +59,7 @@ NPZ = HERE / "torch_trajectories.npz"
 JSON = HERE / "torch_trajectories.json"
 
 # The learning-rate schedule used with LambdaLR (torch) and optlib.time_decay:
-# η_t = η / (1 + d·k), k = t − 1 updates done (legacy Keras `decay`, optimizers.md §1.1).
+# η_t = η / (1 + d·k), k = t − 1 updates done (legacy Keras `decay`).
 DECAY = 0.01
 
 
@@ -93,7 +94,7 @@ CONFIGS = [
             _match("Momentum", "Momentum_buffer", lr=0.05, momentum=0.9, form="buffer"),
             _match(
                 "Momentum", "Momentum_velocity", lr=0.05, momentum=0.9, form="velocity",
-                note="velocity v = -lr*b equals the torch buffer form at constant lr (§1.2)",
+                note="velocity v = -lr*b equals the torch buffer form at constant lr",
             ),
         ],
     },
@@ -118,7 +119,7 @@ CONFIGS = [
             ),
             _match(
                 "Momentum", "Momentum_velocity", expect="differ",
-                note="documented convention difference (optimizers.md §1.2, §4.8): under a "
+                note="documented convention difference (book/notation.md): under a "
                 "schedule the velocity form keeps old learning rates baked into v, torch "
                 "multiplies the whole buffer by the current lr",
                 lr=_time_decay(0.05), momentum=0.9, form="velocity",
@@ -226,11 +227,19 @@ CONFIGS = [
         "optlib": [
             _match(
                 "Nadam", lr=0.05, b1=0.9, b2=0.999, eps=1e-8, momentum_decay=None,
-                note="torch momentum_decay=1e9 underflows 0.96**(1e9 t) to 0, so mu_t = b1 (§1.11)",
+                note="torch momentum_decay=1e9 underflows 0.96**(1e9 t) to 0, so mu_t = b1",
             )
         ],
     },
 ]
+
+# optlib optimizers that no configuration above can check, and why. Read (without torch)
+# by tests/test_repository.py: every exported optimizer is in CONFIGS or here.
+NO_TORCH_COUNTERPART = {
+    "Rprop": "torch.optim.Rprop is iRprop− (IRpropMinus); the lecture's Rprop− also steps "
+    "after a sign flip, which no torch class does (checked by the hand vectors instead)",
+    "SignGD": "torch.optim has no sign-GD; the rule is one line (Δw = −η sign g)",
+}
 
 SINGLE_TENSOR_FLAGS = {"foreach": False, "fused": False, "capturable": False,
                        "differentiable": False}
