@@ -15,12 +15,15 @@ from typing import NamedTuple
 import numpy as np
 
 from .base import (
+    Hyper,
+    Real,
     check_beta,
     check_eps,
     check_grad,
     check_lr,
     check_range,
     check_state,
+    in_dtype,
     prepare,
     value_at,
     zeros,
@@ -60,10 +63,10 @@ class Adam:
         bias_correction: divide by 1 − β^t.
     """
 
-    lr: object = 0.001
-    b1: object = 0.9
-    b2: object = 0.999
-    eps: object = 1e-8
+    lr: Hyper = 0.001
+    b1: Real = 0.9
+    b2: Real = 0.999
+    eps: Real = 1e-8
     bias_correction: bool = True
 
     def __post_init__(self):
@@ -76,14 +79,14 @@ class Adam:
         check_state(state, AdamState)
         g = check_grad(g, state.m)
         t = state.t + 1
-        m = self.b1 * state.m + (1 - self.b1) * g
-        v = self.b2 * state.v + (1 - self.b2) * g * g
+        m = self.b1 * state.m + (1 - self.b1) * g  # m_t = β1 m + (1−β1) g
+        v = self.b2 * state.v + (1 - self.b2) * g * g  # v_t = β2 v + (1−β2) g²
         m_hat, v_hat = m, v
         if self.bias_correction:
-            m_hat = m / (1 - self.b1**t)
-            v_hat = v / (1 - self.b2**t)
-        delta = -value_at(self.lr, t) * m_hat / (np.sqrt(v_hat) + self.eps)
-        return delta, AdamState(t, m, v)
+            m_hat = m / (1 - self.b1**t)  # m̂_t = m_t / (1 − β1^t)
+            v_hat = v / (1 - self.b2**t)  # v̂_t = v_t / (1 − β2^t)
+        delta = -value_at(self.lr, t) * m_hat / (np.sqrt(v_hat) + self.eps)  # −η m̂/(√v̂ + ε)
+        return in_dtype(g.dtype, delta, AdamState(t, m, v))
 
 
 class AdaMaxState(NamedTuple):
@@ -111,10 +114,10 @@ class AdaMax:
         eps: ε > 0.
     """
 
-    lr: object = 0.002
-    b1: object = 0.9
-    b2: object = 0.999
-    eps: object = 1e-8
+    lr: Hyper = 0.002
+    b1: Real = 0.9
+    b2: Real = 0.999
+    eps: Real = 1e-8
 
     def __post_init__(self):
         _check_adam_family(self)
@@ -126,10 +129,10 @@ class AdaMax:
         check_state(state, AdaMaxState)
         g = check_grad(g, state.m)
         t = state.t + 1
-        m = self.b1 * state.m + (1 - self.b1) * g
-        u = np.maximum(self.b2 * state.u, np.abs(g) + self.eps)
-        delta = -value_at(self.lr, t) / (1 - self.b1**t) * m / u
-        return delta, AdaMaxState(t, m, u)
+        m = self.b1 * state.m + (1 - self.b1) * g  # m_t = β1 m + (1−β1) g
+        u = np.maximum(self.b2 * state.u, np.abs(g) + self.eps)  # u_t = max(β2 u, |g| + ε)
+        delta = -value_at(self.lr, t) / (1 - self.b1**t) * m / u  # −η/(1 − β1^t) · m_t/u_t
+        return in_dtype(g.dtype, delta, AdaMaxState(t, m, u))
 
 
 class NadamState(NamedTuple):
@@ -160,11 +163,11 @@ class Nadam:
         momentum_decay: ψ ≥ 0, or None for a constant μ = β1.
     """
 
-    lr: object = 0.002
-    b1: object = 0.9
-    b2: object = 0.999
-    eps: object = 1e-8
-    momentum_decay: object = 0.004
+    lr: Hyper = 0.002
+    b1: Real = 0.9
+    b2: Real = 0.999
+    eps: Real = 1e-8
+    momentum_decay: Real | None = 0.004
 
     def __post_init__(self):
         _check_adam_family(self)
@@ -186,14 +189,14 @@ class Nadam:
         t = state.t + 1
         mu, mu_next = self.mu(t), self.mu(t + 1)
         mu_product = state.mu_product * mu  # Π_t
-        m = self.b1 * state.m + (1 - self.b1) * g
-        v = self.b2 * state.v + (1 - self.b2) * g * g
-        denom = np.sqrt(v / (1 - self.b2**t)) + self.eps
+        m = self.b1 * state.m + (1 - self.b1) * g  # m_t
+        v = self.b2 * state.v + (1 - self.b2) * g * g  # v_t
+        denom = np.sqrt(v / (1 - self.b2**t)) + self.eps  # √v̂_t + ε
         lr = value_at(self.lr, t)
         gradient_part = (1 - mu) * g / (1 - mu_product)
         momentum_part = mu_next * m / (1 - mu_product * mu_next)
         delta = -lr * (gradient_part + momentum_part) / denom
-        return delta, NadamState(t, m, v, mu_product)
+        return in_dtype(g.dtype, delta, NadamState(t, m, v, mu_product))
 
 
 class AMSGradState(NamedTuple):
@@ -221,10 +224,10 @@ class AMSGrad:
         bias_correction: torch's form (True) or the paper's (False).
     """
 
-    lr: object = 0.001
-    b1: object = 0.9
-    b2: object = 0.999
-    eps: object = 1e-8
+    lr: Hyper = 0.001
+    b1: Real = 0.9
+    b2: Real = 0.999
+    eps: Real = 1e-8
     bias_correction: bool = True
 
     def __post_init__(self):
@@ -237,8 +240,8 @@ class AMSGrad:
         check_state(state, AMSGradState)
         g = check_grad(g, state.m)
         t = state.t + 1
-        m = self.b1 * state.m + (1 - self.b1) * g
-        v = self.b2 * state.v + (1 - self.b2) * g * g
+        m = self.b1 * state.m + (1 - self.b1) * g  # m_t
+        v = self.b2 * state.v + (1 - self.b2) * g * g  # v_t
         v_max = np.maximum(state.v_max, v)  # the one line that differs from Adam
         lr = value_at(self.lr, t)
         if self.bias_correction:
@@ -246,4 +249,4 @@ class AMSGrad:
             delta = -lr / (1 - self.b1**t) * m / denom
         else:
             delta = -lr * m / (np.sqrt(v_max) + self.eps)
-        return delta, AMSGradState(t, m, v, v_max)
+        return in_dtype(g.dtype, delta, AMSGradState(t, m, v, v_max))

@@ -5,11 +5,24 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .base import check_beta, check_grad, check_lr, check_state, prepare, value_at, zeros
+from .base import (
+    Hyper,
+    Real,
+    check_beta,
+    check_grad,
+    check_lr,
+    check_state,
+    in_dtype,
+    param_shape,
+    prepare,
+    value_at,
+    zeros,
+)
 
 
 class GDState(NamedTuple):
     t: int  # number of updates taken so far
+    shape: tuple  # the parameter shape, to check each gradient against
 
 
 @dataclass(frozen=True)
@@ -24,20 +37,21 @@ class GD:
             (e.g. `optlib.time_decay(0.1, 1e-3)` for legacy Keras `decay`).
     """
 
-    lr: object = 0.01
+    lr: Hyper = 0.01
 
     def __post_init__(self):
         prepare(self)
         check_lr(self.lr)
 
     def init(self, w):
-        return GDState(t=0)
+        return GDState(t=0, shape=param_shape(self, w))
 
     def update(self, g, state):
         check_state(state, GDState)
+        g = check_grad(g, state.shape)
         t = state.t + 1
-        delta = -value_at(self.lr, t) * np.asarray(g, dtype=float)
-        return delta, GDState(t)
+        delta = -value_at(self.lr, t) * g  # Δw = −η_t g
+        return in_dtype(g.dtype, delta, GDState(t, state.shape))
 
 
 SGD = GD  # the same rule; the name says the gradient comes from a mini-batch
@@ -70,8 +84,8 @@ class Momentum:
         form: "velocity" or "buffer".
     """
 
-    lr: object = 0.01
-    momentum: object = 0.9
+    lr: Hyper = 0.01
+    momentum: Real = 0.9
     form: str = "velocity"
 
     def __post_init__(self):
@@ -94,8 +108,8 @@ class Momentum:
             delta = velocity
         else:
             velocity = self.momentum * state.velocity + g  # b = αb + g
-            delta = -lr * velocity
-        return delta, MomentumState(t, velocity)
+            delta = -lr * velocity  # Δw = −ηb
+        return in_dtype(g.dtype, delta, MomentumState(t, velocity))
 
 
 @dataclass(frozen=True)
@@ -116,8 +130,8 @@ class Nesterov:
             and α_{t+1} for the look-ahead.
     """
 
-    lr: object = 0.01
-    momentum: object = 0.9
+    lr: Hyper = 0.01
+    momentum: Hyper = 0.9
 
     def __post_init__(self):
         prepare(self)
@@ -132,10 +146,11 @@ class Nesterov:
         g = check_grad(g, state.velocity)
         t = state.t + 1
         lr = value_at(self.lr, t)
-        alpha, alpha_next = value_at(self.momentum, t), value_at(self.momentum, t + 1)
+        alpha = value_at(self.momentum, t, "momentum", high=1.0)
+        alpha_next = value_at(self.momentum, t + 1, "momentum", high=1.0)
         velocity = alpha * state.velocity - lr * g  # v = αv − ηg
         delta = alpha_next * velocity - lr * g  # step to the next look-ahead point
-        return delta, MomentumState(t, velocity)
+        return in_dtype(g.dtype, delta, MomentumState(t, velocity))
 
 
 @dataclass(frozen=True)
@@ -146,17 +161,18 @@ class SignGD:
     its gradient.
     """
 
-    lr: object = 0.01
+    lr: Hyper = 0.01
 
     def __post_init__(self):
         prepare(self)
         check_lr(self.lr)
 
     def init(self, w):
-        return GDState(t=0)
+        return GDState(t=0, shape=param_shape(self, w))
 
     def update(self, g, state):
         check_state(state, GDState)
+        g = check_grad(g, state.shape)
         t = state.t + 1
-        delta = -value_at(self.lr, t) * np.sign(np.asarray(g, dtype=float))
-        return delta, GDState(t)
+        delta = -value_at(self.lr, t) * np.sign(g)  # Δw = −η sign(g)
+        return in_dtype(g.dtype, delta, GDState(t, state.shape))

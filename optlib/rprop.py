@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .base import check_grad, check_range, check_state, prepare, zeros
+from .base import Real, check_grad, check_range, check_state, in_dtype, prepare, zeros
 
 
 class RpropState(NamedTuple):
@@ -25,9 +25,7 @@ class RpropState(NamedTuple):
 
 
 def _check_rprop(opt):
-    prepare(opt)
-    if callable(opt.lr):
-        raise ValueError("lr (the initial step size Δ0) must be a number or array")
+    prepare(opt)  # lr, the initial step size Δ0, is typed Real: no schedule
     check_range("lr", opt.lr, 0.0, np.inf, low_open=True)
     check_range("eta_minus", opt.eta_minus, 0.0, 1.0, low_open=True)
     check_range("eta_plus", opt.eta_plus, 1.0, np.inf, low_open=True)
@@ -62,24 +60,24 @@ class Rprop:
         step_min, step_max: Δ_min and Δ_max.
     """
 
-    lr: object = 0.01
-    eta_minus: object = 0.5
-    eta_plus: object = 1.2
-    step_min: object = 1e-6
-    step_max: object = 50.0
+    lr: Real = 0.01
+    eta_minus: Real = 0.5
+    eta_plus: Real = 1.2
+    step_min: Real = 1e-6
+    step_max: Real = 50.0
 
     def __post_init__(self):
         _check_rprop(self)
 
     def init(self, w):
-        return RpropState(t=0, step=zeros(self, w) + self.lr, prev_grad=zeros(self, w))
+        return RpropState(t=0, step=zeros(self, w, self.lr), prev_grad=zeros(self, w))
 
     def update(self, g, state):
         check_state(state, RpropState)
         g = check_grad(g, state.step)
-        step = _new_step_size(self, state.step, g * state.prev_grad)
-        delta = -step * np.sign(g)
-        return delta, RpropState(state.t + 1, step, g)
+        step = _new_step_size(self, state.step, g * state.prev_grad)  # s = g(t)·g(t−1)
+        delta = -step * np.sign(g)  # Δw = −Δ sign(g)
+        return in_dtype(g.dtype, delta, RpropState(state.t + 1, step, g))  # g is a copy
 
 
 @dataclass(frozen=True)
@@ -92,24 +90,24 @@ class IRpropMinus:
     first (so lr = 100 gives a first step of 50).
     """
 
-    lr: object = 0.01
-    eta_minus: object = 0.5
-    eta_plus: object = 1.2
-    step_min: object = 1e-6
-    step_max: object = 50.0
+    lr: Real = 0.01
+    eta_minus: Real = 0.5
+    eta_plus: Real = 1.2
+    step_min: Real = 1e-6
+    step_max: Real = 50.0
 
     def __post_init__(self):
         _check_rprop(self)
 
     def init(self, w):
-        return RpropState(t=0, step=zeros(self, w) + self.lr, prev_grad=zeros(self, w))
+        return RpropState(t=0, step=zeros(self, w, self.lr), prev_grad=zeros(self, w))
 
     def update(self, g, state):
         check_state(state, RpropState)
         g = check_grad(g, state.step)
-        s = g * state.prev_grad
+        s = g * state.prev_grad  # s = g(t)·g(t−1)
         factor = np.where(s > 0, self.eta_plus, np.where(s < 0, self.eta_minus, 1.0))
-        step = np.clip(state.step * factor, self.step_min, self.step_max)
+        step = np.clip(state.step * factor, self.step_min, self.step_max)  # Δ in [Δmin, Δmax]
         g = np.where(s < 0, 0.0, g)  # after a flip: no move, forget the gradient
-        delta = -step * np.sign(g)
-        return delta, RpropState(state.t + 1, step, g)
+        delta = -step * np.sign(g)  # Δw = −Δ sign(g)
+        return in_dtype(g.dtype, delta, RpropState(state.t + 1, step, g))

@@ -137,7 +137,6 @@ def test_repr_shows_the_hyperparameters():
         (lambda: ol.Rprop(eta_plus=0.9), r"eta_plus must lie in \(1.0, inf\)"),
         (lambda: ol.Rprop(eta_minus=1.0), r"eta_minus must lie in \(0.0, 1.0\)"),
         (lambda: ol.IRpropMinus(step_min=1.0, step_max=0.5), "step_min must be <= step_max"),
-        (lambda: ol.Rprop(lr=ol.constant(0.1)), "initial step size"),
         (lambda: ol.Nadam(momentum_decay=-1.0), r"momentum_decay \(or None\) must lie in"),
         (lambda: ol.time_decay(0.1, -1.0), "decay must lie in"),
         (lambda: ol.inverse_time(0.1, 0), r"T must lie in \(0.0, inf\)"),
