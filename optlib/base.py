@@ -123,12 +123,12 @@ def prepare(opt):
 def check_range(name, value, low, high, low_open=False, high_open=True):
     """Raise ValueError unless every entry of `value` lies in the interval.
 
-    Schedules (callables) are checked each time they are evaluated
-    (`value_at`), not here.
+    A schedule (callable) is checked here at t = 1, and again each time it
+    is evaluated (`value_at`).
     """
     if callable(value):
-        return
-    v = np.asarray(value, dtype=float)
+        value, name = value(1), f"{name} (a schedule, at t = 1)"
+    v = np.asarray(as_real(name, value), dtype=float)  # refuses strings, complex, ...
     too_low = v <= low if low_open else v < low
     too_high = v >= high if high_open else v > high
     if np.any(too_low | too_high | np.isnan(v)):
