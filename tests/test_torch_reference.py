@@ -4,8 +4,8 @@
 `tests/reference/make_torch_reference.py` (torch 2.13, float64, single-tensor
 path; see its docstring). Each configuration names a torch optimizer and the
 optlib optimizer that must reproduce its 250-step trajectory on the objective
-of `tests/reference/objective.py` to rtol 1e-12 (DESIGN.md, "The optimizer
-contract"; reference/optimizers.md §4). No torch is needed here.
+of `tests/reference/objective.py` to rtol 1e-12 (provenance and settings:
+tests/reference/README.md). No torch is needed here.
 
 Run as a script to print the largest relative error per configuration:
     PYTHONPATH=. .venv/bin/python tests/test_torch_reference.py
@@ -119,7 +119,7 @@ def test_reference_data_is_complete_and_consistent():
         assert traj.shape == (config["steps"] + 1, objective.D) == (251, 6)
         assert traj.dtype == np.float64
         np.testing.assert_array_equal(traj[0], config["w0"])
-        # every run makes visible progress and none is chaotic (optimizers.md §4.4):
+        # every run makes visible progress and none is chaotic:
         # a 1e-12 relative change of w0 stayed a change of the same size
         assert config["final_loss"] < 0.6 * config["initial_loss"], config["id"]
         assert config["sensitivity"] < 10, config["id"]
@@ -168,7 +168,7 @@ def test_optlib_matches_torch(config, entry):
 
 @pytest.mark.parametrize("config,entry", MATCHES, ids=[_pair_id(p) for p in MATCHES])
 def test_zero_gradient_coordinate_never_moves(config, entry):
-    """optimizers.md §4.19: 0/ε = 0, Rprop does not move, nothing drifts."""
+    """0/ε = 0, Rprop does not move, nothing drifts."""
     w0_last = config["w0"][-1]
     assert np.all(torch_trajectory(config)[:, -1] == w0_last)
     assert np.all(replay(config, entry)[:, -1] == w0_last)
@@ -176,7 +176,7 @@ def test_zero_gradient_coordinate_never_moves(config, entry):
 
 @pytest.mark.parametrize("config,entry", DIFFERS, ids=[_pair_id(p) for p in DIFFERS])
 def test_documented_convention_difference(config, entry):
-    """Momentum velocity form under a schedule is NOT torch (optimizers.md §1.2, §4.8).
+    """Momentum velocity form under a schedule is NOT torch.
 
     torch multiplies the whole buffer by the current η_t (optlib form="buffer",
     which must match, see test_optlib_matches_torch); the lecture/Keras velocity
