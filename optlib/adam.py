@@ -39,6 +39,8 @@ def _check_adam_family(opt):
 
 
 class AdamState(NamedTuple):
+    """State of Adam."""
+
     t: int
     m: np.ndarray  # first moment m_t (the slide's V_t)
     v: np.ndarray  # second moment v_t (the slide's S_t)
@@ -73,9 +75,11 @@ class Adam:
         _check_adam_family(self)
 
     def init(self, w):
+        """State for parameters like w: t = 0 and zero moments m and v."""
         return AdamState(t=0, m=zeros(self, w), v=zeros(self, w))
 
     def update(self, g, state):
+        """One Adam step: (Δw, new state) for the gradient g."""
         check_state(state, AdamState)
         g = check_grad(g, state.m)
         t = state.t + 1
@@ -90,6 +94,8 @@ class Adam:
 
 
 class AdaMaxState(NamedTuple):
+    """State of AdaMax."""
+
     t: int
     m: np.ndarray  # first moment m_t
     u: np.ndarray  # infinity-norm state u_t = max(β2 u_{t−1}, |g_t|)
@@ -123,9 +129,11 @@ class AdaMax:
         _check_adam_family(self)
 
     def init(self, w):
+        """State for parameters like w: t = 0, m = 0 and u = 0."""
         return AdaMaxState(t=0, m=zeros(self, w), u=zeros(self, w))
 
     def update(self, g, state):
+        """One AdaMax step: (Δw, new state) for the gradient g."""
         check_state(state, AdaMaxState)
         g = check_grad(g, state.m)
         t = state.t + 1
@@ -136,6 +144,8 @@ class AdaMax:
 
 
 class NadamState(NamedTuple):
+    """State of Nadam."""
+
     t: int
     m: np.ndarray
     v: np.ndarray
@@ -181,9 +191,11 @@ class Nadam:
         return self.b1 * (1 - 0.5 * 0.96 ** (np.asarray(t) * self.momentum_decay))
 
     def init(self, w):
+        """State for parameters like w: t = 0, zero moments and Π_0 = 1."""
         return NadamState(t=0, m=zeros(self, w), v=zeros(self, w), mu_product=1.0)
 
     def update(self, g, state):
+        """One Nadam step: (Δw, new state) for the gradient g."""
         check_state(state, NadamState)
         g = check_grad(g, state.m)
         t = state.t + 1
@@ -200,6 +212,8 @@ class Nadam:
 
 
 class AMSGradState(NamedTuple):
+    """State of AMSGrad."""
+
     t: int
     m: np.ndarray
     v: np.ndarray
@@ -234,9 +248,11 @@ class AMSGrad:
         _check_adam_family(self)
 
     def init(self, w):
+        """State for parameters like w: t = 0, m = v = v_max = 0."""
         return AMSGradState(t=0, m=zeros(self, w), v=zeros(self, w), v_max=zeros(self, w))
 
     def update(self, g, state):
+        """One AMSGrad step: (Δw, new state) for the gradient g."""
         check_state(state, AMSGradState)
         g = check_grad(g, state.m)
         t = state.t + 1

@@ -22,6 +22,8 @@ from .base import (
 
 
 class AdagradState(NamedTuple):
+    """State of Adagrad."""
+
     t: int
     sum_sq: np.ndarray  # S_t, the running sum of squared gradients
 
@@ -60,9 +62,11 @@ class Adagrad:
         check_range("initial_accumulator", self.initial_accumulator, 0.0, np.inf)
 
     def init(self, w):
+        """State for parameters like w: t = 0 and S_0 = initial_accumulator."""
         return AdagradState(t=0, sum_sq=zeros(self, w, self.initial_accumulator))
 
     def update(self, g, state):
+        """One Adagrad step: (Δw, new state) for the gradient g."""
         check_state(state, AdagradState)
         g = check_grad(g, state.sum_sq)
         t = state.t + 1
@@ -76,6 +80,8 @@ class Adagrad:
 
 
 class RMSpropState(NamedTuple):
+    """State of RMSprop."""
+
     t: int
     mean_sq: np.ndarray  # S_t, moving average of g²
     mean_grad: np.ndarray  # moving average of g (used only when centered)
@@ -117,9 +123,11 @@ class RMSprop:
         check_eps(self.eps)
 
     def init(self, w):
+        """State for parameters like w: t = 0 and zero averages of g² and g."""
         return RMSpropState(t=0, mean_sq=zeros(self, w), mean_grad=zeros(self, w))
 
     def update(self, g, state):
+        """One RMSprop step: (Δw, new state) for the gradient g."""
         check_state(state, RMSpropState)
         g = check_grad(g, state.mean_sq)
         t = state.t + 1
@@ -140,6 +148,8 @@ class RMSprop:
 
 
 class AdadeltaState(NamedTuple):
+    """State of Adadelta."""
+
     t: int
     mean_sq: np.ndarray  # v_t, moving average of g²
     mean_sq_delta: np.ndarray  # D_t, moving average of Δw² (unscaled by lr)
@@ -175,9 +185,11 @@ class Adadelta:
         check_eps(self.eps)
 
     def init(self, w):
+        """State for parameters like w: t = 0 and zero averages of g² and u²."""
         return AdadeltaState(t=0, mean_sq=zeros(self, w), mean_sq_delta=zeros(self, w))
 
     def update(self, g, state):
+        """One Adadelta step: (Δw, new state) for the gradient g."""
         check_state(state, AdadeltaState)
         g = check_grad(g, state.mean_sq)
         t = state.t + 1

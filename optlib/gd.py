@@ -21,6 +21,8 @@ from .base import (
 
 
 class GDState(NamedTuple):
+    """State of GD and SignGD: the step count and the parameter shape."""
+
     t: int  # number of updates taken so far
     shape: tuple  # the parameter shape, to check each gradient against
 
@@ -44,9 +46,11 @@ class GD:
         check_lr(self.lr)
 
     def init(self, w):
+        """State for parameters like w: t = 0 and w's shape (to check gradients)."""
         return GDState(t=0, shape=param_shape(self, w))
 
     def update(self, g, state):
+        """Δw = −η_t g, and the state with t + 1."""
         check_state(state, GDState)
         g = check_grad(g, state.shape)
         t = state.t + 1
@@ -58,6 +62,8 @@ SGD = GD  # the same rule; the name says the gradient comes from a mini-batch
 
 
 class MomentumState(NamedTuple):
+    """State of Momentum and Nesterov."""
+
     t: int
     velocity: np.ndarray  # "velocity" form: the previous step Δw(n−1); "buffer": b
 
@@ -96,9 +102,11 @@ class Momentum:
             raise ValueError(f"form must be 'velocity' or 'buffer', got {self.form!r}")
 
     def init(self, w):
+        """State for parameters like w: t = 0 and a zero velocity."""
         return MomentumState(t=0, velocity=zeros(self, w))
 
     def update(self, g, state):
+        """One momentum step: (Δw, new state) for the gradient g."""
         check_state(state, MomentumState)
         g = check_grad(g, state.velocity)
         t = state.t + 1
@@ -139,9 +147,11 @@ class Nesterov:
         check_beta(self.momentum, "momentum")
 
     def init(self, w):
+        """State for parameters like w: t = 0 and a zero velocity."""
         return MomentumState(t=0, velocity=zeros(self, w))
 
     def update(self, g, state):
+        """One Nesterov step (reformulated form): (Δw, new state) for the gradient g."""
         check_state(state, MomentumState)
         g = check_grad(g, state.velocity)
         t = state.t + 1
@@ -168,9 +178,11 @@ class SignGD:
         check_lr(self.lr)
 
     def init(self, w):
+        """State for parameters like w: t = 0 and w's shape (to check gradients)."""
         return GDState(t=0, shape=param_shape(self, w))
 
     def update(self, g, state):
+        """Δw = −η_t sign(g), and the state with t + 1."""
         check_state(state, GDState)
         g = check_grad(g, state.shape)
         t = state.t + 1

@@ -36,6 +36,8 @@ COMPLETED = "completed"
 
 
 class Trajectory(NamedTuple):
+    """What `run` returns: positions, losses, and where and why runs stopped."""
+
     xs: np.ndarray  # positions, shape (steps + 1, ..., 2); NaN after divergence
     losses: np.ndarray  # f at each position, shape (steps + 1, ...)
     diverged_at: np.ndarray  # step at which each run was stopped, −1 if none
@@ -44,6 +46,7 @@ class Trajectory(NamedTuple):
 
     @property
     def diverged(self):
+        """True for each run that was stopped before its last step."""
         return self.diverged_at >= 0
 
 
@@ -192,6 +195,8 @@ def run_nesterov_lookahead(problem, lr, momentum, x0=None, steps=100,
 
 
 class OnlineRun(NamedTuple):
+    """What `run_online` returns: the points played, the average regret, stops."""
+
     xs: np.ndarray  # x_1 ... x_{T+1}: the points played, then the final one; (T+1, ...)
     average_regret: np.ndarray  # R_t / t for t = 1 ... T
     diverged_at: np.ndarray  # step at which each run was stopped, −1 if none
@@ -240,6 +245,8 @@ def run_online(problem, optimizer, x0=0.0, steps=1000):
 
 
 class History(NamedTuple):
+    """What `fit` returns: losses during training, final parameters, stops."""
+
     batch_loss: np.ndarray  # mini-batch loss of every update, shape (updates, ...)
     samples_seen: np.ndarray  # cumulative samples after each update
     epoch_loss: np.ndarray  # full training loss at epoch 0 (start), 1, ..., E

@@ -27,6 +27,7 @@ class LinearRegression:
 
     @property
     def size(self):
+        """Length of the flat parameter vector theta."""
         return self.n_features + 1
 
     def init(self, rng, scale=0.0, batch_shape=()):
@@ -82,6 +83,7 @@ class LogisticRegression:
     unravel = LinearRegression.unravel
 
     def loss(self, theta, X, y):
+        """L alone, shape (...) for theta (..., size)."""
         return self.loss_and_grad(theta, X, y)[0]
 
     def logits(self, theta, X):
@@ -129,6 +131,7 @@ class SoftmaxRegression:
 
     @property
     def size(self):
+        """Length of the flat parameter vector theta."""
         return (self.n_features + 1) * self.n_classes
 
     def init(self, rng, scale=0.0, batch_shape=()):
@@ -158,6 +161,7 @@ class SoftmaxRegression:
         return np.argmax(self.logits(theta, X), axis=-1)
 
     def loss(self, theta, X, y):
+        """L alone, shape (...) for theta (..., size)."""
         return self.loss_and_grad(theta, X, y)[0]
 
     def loss_and_grad(self, theta, X, y):
@@ -195,6 +199,7 @@ class MLP:
 
     @property
     def size(self):
+        """Length of the flat parameter vector theta."""
         d, h, k = self.n_inputs, self.n_hidden, self.n_outputs
         return d * h + h + h * k + k
 
@@ -228,6 +233,7 @@ class MLP:
     predict = SoftmaxRegression.predict
 
     def loss(self, theta, X, y):
+        """L alone, shape (...) for theta (..., size)."""
         return self.loss_and_grad(theta, X, y)[0]
 
     def loss_and_grad(self, theta, X, y):

@@ -159,9 +159,11 @@ class OnlineProblem:
     extra: dict = field(default_factory=dict)
 
     def loss(self, t, x):
+        """f_t(x) = c_t x."""
         return self.coefficient(t) * np.asarray(x, dtype=float)
 
     def grad(self, t, x):
+        """∇f_t(x) = c_t, broadcast against x."""
         return self.coefficient(t) + 0.0 * np.asarray(x, dtype=float)
 
 

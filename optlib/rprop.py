@@ -19,6 +19,8 @@ from .base import Real, check_grad, check_range, check_state, in_dtype, prepare,
 
 
 class RpropState(NamedTuple):
+    """State of Rprop and IRpropMinus."""
+
     t: int
     step: np.ndarray  # Δ_i, the current step size of each weight
     prev_grad: np.ndarray  # g(t−1) as remembered by the rule
@@ -70,9 +72,11 @@ class Rprop:
         _check_rprop(self)
 
     def init(self, w):
+        """State for parameters like w: t = 0, every Δ_i = lr, no previous gradient."""
         return RpropState(t=0, step=zeros(self, w, self.lr), prev_grad=zeros(self, w))
 
     def update(self, g, state):
+        """One Rprop⁻ step: adapt each Δ_i from the sign agreement, then move by −Δ_i sign(g_i)."""
         check_state(state, RpropState)
         g = check_grad(g, state.step)
         step = _new_step_size(self, state.step, g * state.prev_grad)  # s = g(t)·g(t−1)
@@ -100,9 +104,11 @@ class IRpropMinus:
         _check_rprop(self)
 
     def init(self, w):
+        """State for parameters like w: t = 0, every Δ_i = lr, no previous gradient."""
         return RpropState(t=0, step=zeros(self, w, self.lr), prev_grad=zeros(self, w))
 
     def update(self, g, state):
+        """One iRprop⁻ step: like Rprop, but no move (and g forgotten) after a flip."""
         check_state(state, RpropState)
         g = check_grad(g, state.step)
         s = g * state.prev_grad  # s = g(t)·g(t−1)
