@@ -148,3 +148,15 @@ def test_repr_shows_the_hyperparameters():
 def test_bad_input_names_the_parameter_and_range(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_show_source_prints_the_rule_and_its_math(capsys):
+    """A method comes with its class docstring (the formulas) and its comments."""
+    ol.show_source(ol.Adam.update)
+    printed = capsys.readouterr().out
+    assert printed.startswith("class Adam:\n")
+    assert "Δw  = −η m̂_t / (√v̂_t + ε)" in printed  # from the class docstring
+    assert "# v_t = β2 v + (1−β2) g²" in printed  # a comment beside the code
+    assert "    def update(self, g, state):" in printed
+    ol.show_source(ol.ewma)
+    assert capsys.readouterr().out.startswith("def ewma(")
