@@ -26,19 +26,6 @@ class RpropState(NamedTuple):
     prev_grad: np.ndarray  # g(t−1) as remembered by the rule
 
 
-def _check_rprop(opt):
-    prepare(opt)  # lr, the initial step size Δ0, is typed Real: no schedule
-    check_range("lr", opt.lr, 0.0, np.inf, low_open=True)
-    check_range("eta_minus", opt.eta_minus, 0.0, 1.0, low_open=True)
-    check_range("eta_plus", opt.eta_plus, 1.0, np.inf, low_open=True)
-    check_range("step_min", opt.step_min, 0.0, np.inf)
-    check_range("step_max", opt.step_max, 0.0, np.inf, low_open=True)
-    if np.any(np.asarray(opt.step_min) > np.asarray(opt.step_max)):
-        raise ValueError(
-            f"step_min must be <= step_max, got {opt.step_min} > {opt.step_max}"
-        )
-
-
 def _new_step_size(opt, step, s):
     """Grow Δ where the sign agreed, shrink it where it flipped."""
     grown = np.minimum(step * opt.eta_plus, opt.step_max)
@@ -47,14 +34,8 @@ def _new_step_size(opt, step, s):
 
 
 @dataclass(frozen=True)
-class Rprop:
-    """Rprop as on the lecture's slide (Rprop⁻, no weight backtracking).
-
-        w_i(t) = w_i(t−1) − Δ_i(t) · sgn(g_i(t))
-
-    after adapting Δ_i from the sign agreement of g(t) and g(t−1). On a sign
-    flip the step is still taken, with the shrunken Δ. Riedmiller & Braun
-    (1993) use full-batch gradients; mini-batch noise flips signs at random.
+class _RpropBase:
+    """What Rprop and IRpropMinus share: hyperparameters, checks, initial state.
 
     Args:
         lr: Δ0, the initial step size of every weight (torch calls it lr).
@@ -69,11 +50,34 @@ class Rprop:
     step_max: Real = 50.0
 
     def __post_init__(self):
-        _check_rprop(self)
+        prepare(self)  # lr, the initial step size Δ0, is typed Real: no schedule
+        check_range("lr", self.lr, 0.0, np.inf, low_open=True)
+        check_range("eta_minus", self.eta_minus, 0.0, 1.0, low_open=True)
+        check_range("eta_plus", self.eta_plus, 1.0, np.inf, low_open=True)
+        check_range("step_min", self.step_min, 0.0, np.inf)
+        check_range("step_max", self.step_max, 0.0, np.inf, low_open=True)
+        if np.any(np.asarray(self.step_min) > np.asarray(self.step_max)):
+            raise ValueError(
+                f"step_min must be <= step_max, got {self.step_min} > {self.step_max}"
+            )
 
     def init(self, w):
         """State for parameters like w: t = 0, every Δ_i = lr, no previous gradient."""
         return RpropState(t=0, step=zeros(self, w, self.lr), prev_grad=zeros(self, w))
+
+
+@dataclass(frozen=True)
+class Rprop(_RpropBase):
+    """Rprop as on the lecture's slide (Rprop⁻, no weight backtracking).
+
+        w_i(t) = w_i(t−1) − Δ_i(t) · sgn(g_i(t))
+
+    after adapting Δ_i from the sign agreement of g(t) and g(t−1). On a sign
+    flip the step is still taken, with the shrunken Δ. Riedmiller & Braun
+    (1993) use full-batch gradients; mini-batch noise flips signs at random.
+
+    Args: see `_RpropBase` (lr = Δ0, eta_minus, eta_plus, step_min, step_max).
+    """
 
     def update(self, g, state):
         """One Rprop⁻ step: adapt each Δ_i from the sign agreement, then move by −Δ_i sign(g_i)."""
@@ -85,27 +89,16 @@ class Rprop:
 
 
 @dataclass(frozen=True)
-class IRpropMinus:
+class IRpropMinus(_RpropBase):
     """iRprop⁻ (Igel & Hüsken 2000), the variant torch.optim.Rprop implements.
 
     After a sign flip the weight does not move at all this step, and the
     gradient is remembered as 0, so the next step sees s = 0 and keeps Δ.
     As in torch, Δ is clipped to [Δ_min, Δ_max] on every step, including the
     first (so lr = 100 gives a first step of 50).
+
+    Args: see `_RpropBase` (lr = Δ0, eta_minus, eta_plus, step_min, step_max).
     """
-
-    lr: Real = 0.01
-    eta_minus: Real = 0.5
-    eta_plus: Real = 1.2
-    step_min: Real = 1e-6
-    step_max: Real = 50.0
-
-    def __post_init__(self):
-        _check_rprop(self)
-
-    def init(self, w):
-        """State for parameters like w: t = 0, every Δ_i = lr, no previous gradient."""
-        return RpropState(t=0, step=zeros(self, w, self.lr), prev_grad=zeros(self, w))
 
     def update(self, g, state):
         """One iRprop⁻ step: like Rprop, but no move (and g forgotten) after a flip."""
