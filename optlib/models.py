@@ -77,7 +77,9 @@ class LogisticRegression:
     n_features: int
 
     # The same parameters as LinearRegression: same size, init and layout [w, b].
-    __post_init__ = LinearRegression.__post_init__
+    def __post_init__(self):
+        _check_positive_ints(n_features=self.n_features)
+
     size = LinearRegression.size
     init = LinearRegression.init
     unravel = LinearRegression.unravel
