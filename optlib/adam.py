@@ -82,7 +82,7 @@ class Adam:
         """One Adam step: (Δw, new state) for the gradient g."""
         check_state(state, AdamState)
         g = check_grad(g, state.m)
-        t = state.t + 1
+        t = state.t + 1  # this update's number
         m = self.b1 * state.m + (1 - self.b1) * g  # m_t = β1 m + (1−β1) g
         v = self.b2 * state.v + (1 - self.b2) * g * g  # v_t = β2 v + (1−β2) g²
         m_hat, v_hat = m, v
@@ -136,7 +136,7 @@ class AdaMax:
         """One AdaMax step: (Δw, new state) for the gradient g."""
         check_state(state, AdaMaxState)
         g = check_grad(g, state.m)
-        t = state.t + 1
+        t = state.t + 1  # this update's number
         m = self.b1 * state.m + (1 - self.b1) * g  # m_t = β1 m + (1−β1) g
         u = np.maximum(self.b2 * state.u, np.abs(g) + self.eps)  # u_t = max(β2 u, |g| + ε)
         delta = -value_at(self.lr, t) / (1 - self.b1**t) * m / u  # −η/(1 − β1^t) · m_t/u_t
@@ -198,16 +198,16 @@ class Nadam:
         """One Nadam step: (Δw, new state) for the gradient g."""
         check_state(state, NadamState)
         g = check_grad(g, state.m)
-        t = state.t + 1
-        mu, mu_next = self.mu(t), self.mu(t + 1)
+        t = state.t + 1  # this update's number
+        mu, mu_next = self.mu(t), self.mu(t + 1)  # μ_t, μ_{t+1}
         mu_product = state.mu_product * mu  # Π_t
         m = self.b1 * state.m + (1 - self.b1) * g  # m_t
         v = self.b2 * state.v + (1 - self.b2) * g * g  # v_t
         denom = np.sqrt(v / (1 - self.b2**t)) + self.eps  # √v̂_t + ε
-        lr = value_at(self.lr, t)
-        gradient_part = (1 - mu) * g / (1 - mu_product)
-        momentum_part = mu_next * m / (1 - mu_product * mu_next)
-        delta = -lr * (gradient_part + momentum_part) / denom
+        lr = value_at(self.lr, t)  # η_t
+        gradient_part = (1 - mu) * g / (1 - mu_product)  # (1−μ_t) g_t / (1 − Π_t)
+        momentum_part = mu_next * m / (1 - mu_product * mu_next)  # μ_{t+1} m_t / (1 − Π_t μ_{t+1})
+        delta = -lr * (gradient_part + momentum_part) / denom  # Δw = −η [...] / (√v̂_t + ε)
         return in_dtype(g.dtype, delta, NadamState(t, m, v, mu_product))
 
 
@@ -255,14 +255,14 @@ class AMSGrad:
         """One AMSGrad step: (Δw, new state) for the gradient g."""
         check_state(state, AMSGradState)
         g = check_grad(g, state.m)
-        t = state.t + 1
+        t = state.t + 1  # this update's number
         m = self.b1 * state.m + (1 - self.b1) * g  # m_t
         v = self.b2 * state.v + (1 - self.b2) * g * g  # v_t
-        v_max = np.maximum(state.v_max, v)  # the one line that differs from Adam
-        lr = value_at(self.lr, t)
+        v_max = np.maximum(state.v_max, v)  # v_max_t = max(v_max_{t−1}, v_t): unlike Adam
+        lr = value_at(self.lr, t)  # η_t
         if self.bias_correction:
-            denom = np.sqrt(v_max / (1 - self.b2**t)) + self.eps
-            delta = -lr / (1 - self.b1**t) * m / denom
+            denom = np.sqrt(v_max / (1 - self.b2**t)) + self.eps  # √(v_max/(1 − β2^t)) + ε
+            delta = -lr / (1 - self.b1**t) * m / denom  # Δw = −η m̂_t / denom
         else:
-            delta = -lr * m / (np.sqrt(v_max) + self.eps)
+            delta = -lr * m / (np.sqrt(v_max) + self.eps)  # Reddi: Δw = −η m_t/(√v_max + ε)
         return in_dtype(g.dtype, delta, AMSGradState(t, m, v, v_max))

@@ -69,7 +69,7 @@ class Adagrad:
         """One Adagrad step: (Δw, new state) for the gradient g."""
         check_state(state, AdagradState)
         g = check_grad(g, state.sum_sq)
-        t = state.t + 1
+        t = state.t + 1  # this update's number
         lr = value_at(self.lr, t) / (1 + (t - 1) * self.lr_decay)  # η_t
         sum_sq = state.sum_sq + g * g  # S_t = S_{t−1} + g²
         if self.eps_inside_sqrt:
@@ -130,11 +130,11 @@ class RMSprop:
         """One RMSprop step: (Δw, new state) for the gradient g."""
         check_state(state, RMSpropState)
         g = check_grad(g, state.mean_sq)
-        t = state.t + 1
-        rho = self.rho
+        t = state.t + 1  # this update's number
+        rho = self.rho  # β
         mean_sq = rho * state.mean_sq + (1 - rho) * g * g  # S_t = βS + (1−β)g²
-        mean_grad = state.mean_grad
-        second_moment = mean_sq
+        mean_grad = state.mean_grad  # unused unless centered
+        second_moment = mean_sq  # S_t
         if self.centered:
             mean_grad = rho * state.mean_grad + (1 - rho) * g  # ḡ_t
             variance = mean_sq - mean_grad * mean_grad  # S_t − ḡ_t², exact ≥ 0
@@ -192,7 +192,7 @@ class Adadelta:
         """One Adadelta step: (Δw, new state) for the gradient g."""
         check_state(state, AdadeltaState)
         g = check_grad(g, state.mean_sq)
-        t = state.t + 1
+        t = state.t + 1  # this update's number
         rho, eps = self.rho, self.eps
         mean_sq = rho * state.mean_sq + (1 - rho) * g * g  # v_t = ρv + (1−ρ)g²
         u = -np.sqrt(state.mean_sq_delta + eps) / np.sqrt(mean_sq + eps) * g  # u_t

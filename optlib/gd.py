@@ -53,7 +53,7 @@ class GD:
         """Δw = −η_t g, and the state with t + 1."""
         check_state(state, GDState)
         g = check_grad(g, state.shape)
-        t = state.t + 1
+        t = state.t + 1  # this update's number
         delta = -value_at(self.lr, t) * g  # Δw = −η_t g
         return in_dtype(g.dtype, delta, GDState(t, state.shape))
 
@@ -109,11 +109,11 @@ class Momentum:
         """One momentum step: (Δw, new state) for the gradient g."""
         check_state(state, MomentumState)
         g = check_grad(g, state.velocity)
-        t = state.t + 1
-        lr = value_at(self.lr, t)
+        t = state.t + 1  # this update's number
+        lr = value_at(self.lr, t)  # η_t
         if self.form == "velocity":
             velocity = self.momentum * state.velocity - lr * g  # Δw(n) = αΔw(n−1) − ηg
-            delta = velocity
+            delta = velocity  # Δw(n) = v(n)
         else:
             velocity = self.momentum * state.velocity + g  # b = αb + g
             delta = -lr * velocity  # Δw = −ηb
@@ -154,10 +154,10 @@ class Nesterov:
         """One Nesterov step (reformulated form): (Δw, new state) for the gradient g."""
         check_state(state, MomentumState)
         g = check_grad(g, state.velocity)
-        t = state.t + 1
-        lr = value_at(self.lr, t)
-        alpha = value_at(self.momentum, t, "momentum", high=1.0)
-        alpha_next = value_at(self.momentum, t + 1, "momentum", high=1.0)
+        t = state.t + 1  # this update's number
+        lr = value_at(self.lr, t)  # η_t
+        alpha = value_at(self.momentum, t, "momentum", high=1.0)  # α_t
+        alpha_next = value_at(self.momentum, t + 1, "momentum", high=1.0)  # α_{t+1}
         velocity = alpha * state.velocity - lr * g  # v = αv − ηg
         delta = alpha_next * velocity - lr * g  # step to the next look-ahead point
         return in_dtype(g.dtype, delta, MomentumState(t, velocity))
@@ -185,6 +185,6 @@ class SignGD:
         """Δw = −η_t sign(g), and the state with t + 1."""
         check_state(state, GDState)
         g = check_grad(g, state.shape)
-        t = state.t + 1
+        t = state.t + 1  # this update's number
         delta = -value_at(self.lr, t) * np.sign(g)  # Δw = −η sign(g)
         return in_dtype(g.dtype, delta, GDState(t, state.shape))
