@@ -69,6 +69,18 @@ class Watch:
         self.reason = np.where(stopping, why, self.reason)
         self.alive = self.alive & ok
 
+    def check_start(self, params, loss):
+        """Step 0: the start point and its loss must be finite (the loss is the reference)."""
+        self.check_finite(0, params, "start")
+        self.check_loss(0, loss)
+
+    def check_step(self, step, grad, state, params, loss):
+        """Every test of one update, in order: gradient, state, parameters, loss."""
+        self.check_finite(step, grad, "gradient")
+        self.check_state(step, state)
+        self.check_finite(step, params, "parameters")
+        self.check_loss(step, loss)
+
     def check_finite(self, step, value, name):
         """Stop the runs whose part of `value` holds a NaN or an inf."""
         ok = np.isfinite(value)
@@ -128,8 +140,7 @@ def run(problem, optimizer, x0=None, steps=100, keep_state=False,
     watch = Watch(x.shape[:-1], divergence_factor)
     with np.errstate(over="ignore", invalid="ignore"):
         loss = problem.f(x)
-        watch.check_finite(0, x, "start")
-        watch.check_loss(0, loss)
+        watch.check_start(x, loss)
         xs[0] = np.where(watch.alive[..., None], x, np.nan)
         losses[0] = np.where(watch.alive, loss, np.nan)
         states = [state]
@@ -137,13 +148,10 @@ def run(problem, optimizer, x0=None, steps=100, keep_state=False,
             if not watch.alive.any():
                 break
             g = problem.grad(x)
-            watch.check_finite(k, g, "gradient")
             delta, state = optimizer.update(g, state)
-            watch.check_state(k, state)
             x = x + delta
-            watch.check_finite(k, x, "parameters")
             loss = problem.f(x)
-            watch.check_loss(k, loss)
+            watch.check_step(k, g, state, x, loss)
             xs[k] = np.where(watch.alive[..., None], x, np.nan)
             losses[k] = np.where(watch.alive, loss, np.nan)
             if keep_state:
@@ -174,8 +182,7 @@ def run_nesterov_lookahead(problem, lr, momentum, x0=None, steps=100,
     ws, losses = np.full((steps + 1, *w.shape), np.nan), np.full((steps + 1, *w.shape[:-1]), np.nan)
     with np.errstate(over="ignore", invalid="ignore"):
         loss = problem.f(w)
-        watch.check_finite(0, w, "start")
-        watch.check_loss(0, loss)
+        watch.check_start(w, loss)
         ws[0] = np.where(watch.alive[..., None], w, np.nan)
         losses[0] = np.where(watch.alive, loss, np.nan)
         for k in range(1, steps + 1):
@@ -298,10 +305,9 @@ def fit(model, data, optimizer, batch_size, epochs, seed=0, theta0=None,
         with np.errstate(over="ignore", invalid="ignore"):
             return np.where(watch.alive, model.loss(th, d.X, d.y), np.nan)
 
-    watch.check_finite(0, theta, "start")
     batch_loss, samples, eval_updates, eval_loss, seconds = [], [], [0], [], []
     epoch_loss = [full_loss(theta, data)]
-    watch.check_loss(0, epoch_loss[0])
+    watch.check_start(theta, epoch_loss[0])
     eval_loss.append(epoch_loss[0])
     val_loss = None if val_data is None else [full_loss(theta, val_data)]
     seen, states = 0, [state]
@@ -317,12 +323,8 @@ def fit(model, data, optimizer, batch_size, epochs, seed=0, theta0=None,
                 theta = theta + delta
             elapsed += time.perf_counter() - start
             seen += len(idx)
-            k = len(batch_loss) + 1  # this update's number
             with np.errstate(over="ignore", invalid="ignore"):
-                watch.check_finite(k, g, "gradient")
-                watch.check_loss(k, loss)
-                watch.check_state(k, state)
-                watch.check_finite(k, theta, "parameters")
+                watch.check_step(len(batch_loss) + 1, g, state, theta, loss)
             theta = np.where(watch.alive[..., None], theta, np.nan)
             batch_loss.append(np.where(watch.alive, loss, np.nan))
             samples.append(seen)
