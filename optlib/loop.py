@@ -90,7 +90,7 @@ class Watch:
 
     def check_state(self, step, state):
         """Stop the runs whose optimizer state holds a NaN or an inf (field by field)."""
-        for name in state._fields[1:]:
+        for name in getattr(state, "_fields", ())[1:]:  # a NamedTuple, t first
             value = getattr(state, name)
             if not isinstance(value, tuple):  # GD's state keeps only the shape
                 self.check_finite(step, value, f"optimizer state ({name})")
