@@ -7,6 +7,11 @@ the papers' m and v):
     v_t = β2 v_{t−1} + (1−β2) g_t²       second moment: RMSprop
 
 and differ in how they turn them into a step.
+
+Non-finite numbers: each `update` applies its rule exactly as torch does and
+does not look for NaN or inf (a g² that overflows makes the state inf and the
+step 0); the run loops detect them (see `optlib.base` and `optlib.loop`).
+Δw and the new state come back in the gradient's dtype.
 """
 
 from dataclasses import dataclass

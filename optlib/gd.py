@@ -1,4 +1,9 @@
-"""Gradient descent and the momentum family: GD, Momentum, Nesterov, SignGD."""
+"""Gradient descent and the momentum family: GD, Momentum, Nesterov, SignGD.
+
+Non-finite numbers: each `update` applies its rule exactly as torch does and
+does not look for NaN or inf; the run loops detect them (see `optlib.base`
+and `optlib.loop`). Δw and the new state come back in the gradient's dtype.
+"""
 
 from dataclasses import dataclass
 from typing import NamedTuple

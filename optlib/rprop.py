@@ -8,6 +8,10 @@ s = g_i(t) · g_i(t−1):
     s = 0:               Δ_i unchanged
 
 They differ only in what happens after a sign flip.
+
+Non-finite numbers: each `update` applies its rule exactly as torch does and
+does not look for NaN or inf; the run loops detect them (see `optlib.base`
+and `optlib.loop`). Δw and the new state come back in the gradient's dtype.
 """
 
 from dataclasses import dataclass
