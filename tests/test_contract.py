@@ -1,4 +1,4 @@
-"""The optimizer contract (optlib/base.py, book/notation.md), checked for every optimizer."""
+"""The optimizer contract (book/architecture.md), checked for every optimizer."""
 
 import numpy as np
 import pytest

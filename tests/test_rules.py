@@ -221,7 +221,10 @@ def test_keep_state_stacks_the_state_over_time():
     ids=["Adam", "AMSGrad-torch", "AMSGrad-Reddi"],
 )
 def test_reddi_online_problem_after_1e4_steps(optimizer, x_expected):
-    """Reddi et al. Section 5: x after 10⁴ steps of f_t = 1010x / −10x, β1 0.9, β2 0.99."""
+    """Reddi et al. 2018, Sec. 5: x after 10⁴ steps of f_t = 1010x / −10x, β1 0.9, β2 0.99.
+
+    Expected values: see tests/reference/README.md (test_rules.py).
+    """
     result = ol.run_online(ol.problems.reddi_online(), optimizer, x0=0.0, steps=10_000)
     assert result.xs[-1] == pytest.approx(x_expected, abs=2e-3)
 

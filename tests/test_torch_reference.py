@@ -4,8 +4,9 @@
 `tests/reference/make_torch_reference.py` (torch 2.13, float64, single-tensor
 path; see its docstring). Each configuration names a torch optimizer and the
 optlib optimizer that must reproduce its 250-step trajectory on the objective
-of `tests/reference/objective.py` to rtol 1e-12 (provenance and settings:
-tests/reference/README.md). No torch is needed here.
+of `tests/reference/objective.py` to rtol 1e-12 (the optimizer contract in
+`book/architecture.md`; provenance in `tests/reference/README.md`). No torch is
+needed here.
 
 Run as a script to print the largest relative error per configuration:
     PYTHONPATH=. .venv/bin/python tests/test_torch_reference.py
@@ -168,7 +169,7 @@ def test_optlib_matches_torch(config, entry):
 
 @pytest.mark.parametrize("config,entry", MATCHES, ids=[_pair_id(p) for p in MATCHES])
 def test_zero_gradient_coordinate_never_moves(config, entry):
-    """0/ε = 0, Rprop does not move, nothing drifts."""
+    """A coordinate whose gradient is always 0 never moves: 0/ε = 0, no Rprop step, no drift."""
     w0_last = config["w0"][-1]
     assert np.all(torch_trajectory(config)[:, -1] == w0_last)
     assert np.all(replay(config, entry)[:, -1] == w0_last)
@@ -176,7 +177,7 @@ def test_zero_gradient_coordinate_never_moves(config, entry):
 
 @pytest.mark.parametrize("config,entry", DIFFERS, ids=[_pair_id(p) for p in DIFFERS])
 def test_documented_convention_difference(config, entry):
-    """Momentum velocity form under a schedule is NOT torch.
+    """Momentum velocity form under a schedule is NOT torch (see book/notation.md).
 
     torch multiplies the whole buffer by the current η_t (optlib form="buffer",
     which must match, see test_optlib_matches_torch); the lecture/Keras velocity
