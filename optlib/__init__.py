@@ -33,13 +33,38 @@ from .schedules import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "GD", "SGD", "Momentum", "Nesterov", "SignGD", "Rprop", "IRpropMinus",
-    "Adagrad", "RMSprop", "Adadelta", "Adam", "AdaMax", "Nadam", "AMSGrad",
-    "constant", "time_decay", "inverse_time", "step_decay", "exponential_decay",
-    "inverse_sqrt", "ewma", "ewma_weights", "effective_window",
-    "run", "run_nesterov_lookahead", "run_online", "fit", "problems", "schedules",
+    "GD",
+    "SGD",
+    "Momentum",
+    "Nesterov",
+    "SignGD",
+    "Rprop",
+    "IRpropMinus",
+    "Adagrad",
+    "RMSprop",
+    "Adadelta",
+    "Adam",
+    "AdaMax",
+    "Nadam",
+    "AMSGrad",
+    "constant",
+    "time_decay",
+    "inverse_time",
+    "step_decay",
+    "exponential_decay",
+    "inverse_sqrt",
+    "ewma",
+    "ewma_weights",
+    "effective_window",
+    "run",
+    "run_nesterov_lookahead",
+    "run_online",
+    "fit",
+    "problems",
+    "schedules",
     "show_source",
 ]
+
 
 def show_source(obj):
     """Print the source code of an optlib function, class or method.

@@ -134,9 +134,7 @@ def check_range(name, value, low, high, low_open=False, high_open=True):
     if np.any(too_low | too_high | np.isnan(v)):
         left = "(" if low_open else "["
         right = ")" if high_open else "]"
-        raise ValueError(
-            f"{name} must lie in {left}{low}, {high}{right}, got {_short(value)}"
-        )
+        raise ValueError(f"{name} must lie in {left}{low}, {high}{right}, got {_short(value)}")
 
 
 def check_lr(value, name="lr"):
@@ -194,8 +192,7 @@ def hyperparameter_shape(opt):
     except ValueError:
         listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items() if shape != ())
         raise ValueError(
-            f"the array hyperparameters of {type(opt).__name__} do not broadcast "
-            f"together: {listed}"
+            f"the array hyperparameters of {type(opt).__name__} do not broadcast together: {listed}"
         ) from None
 
 
@@ -246,8 +243,9 @@ def check_grad(g, like):
 
 def in_dtype(dtype, delta, state):
     """Δw and every numeric field of the state after t, in `dtype` (the gradient's)."""
-    arrays = [value if isinstance(value, tuple) else np.asarray(value, dtype=dtype)
-              for value in state[1:]]
+    arrays = [
+        value if isinstance(value, tuple) else np.asarray(value, dtype=dtype) for value in state[1:]
+    ]
     return np.asarray(delta, dtype=dtype), type(state)(state[0], *arrays)
 
 

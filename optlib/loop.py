@@ -114,13 +114,17 @@ def _start(optimizer, x0, name="x0"):
 
 
 def _stack_states(states):
-    return {name: np.stack([np.broadcast_to(getattr(s, name), np.shape(getattr(states[-1], name)))
-                            for s in states])
-            for name in states[0]._fields}
+    return {
+        name: np.stack(
+            [np.broadcast_to(getattr(s, name), np.shape(getattr(states[-1], name))) for s in states]
+        )
+        for name in states[0]._fields
+    }
 
 
-def run(problem, optimizer, x0=None, steps=100, keep_state=False,
-        divergence_factor=DIVERGENCE_FACTOR):
+def run(
+    problem, optimizer, x0=None, steps=100, keep_state=False, divergence_factor=DIVERGENCE_FACTOR
+):
     """Run `optimizer` on a 2-D `problem` from `x0` for `steps` updates.
 
     Args:
@@ -156,12 +160,14 @@ def run(problem, optimizer, x0=None, steps=100, keep_state=False,
             losses[k] = np.where(watch.alive, loss, np.nan)
             if keep_state:
                 states.append(state)
-    return Trajectory(xs, losses, watch.diverged_at,
-                      _stack_states(states) if keep_state else None, watch.reason)
+    return Trajectory(
+        xs, losses, watch.diverged_at, _stack_states(states) if keep_state else None, watch.reason
+    )
 
 
-def run_nesterov_lookahead(problem, lr, momentum, x0=None, steps=100,
-                           divergence_factor=DIVERGENCE_FACTOR):
+def run_nesterov_lookahead(
+    problem, lr, momentum, x0=None, steps=100, divergence_factor=DIVERGENCE_FACTOR
+):
     """Nesterov's method as on the slide: the gradient at the look-ahead point.
 
         v(n) = α v(n−1) − η ∇f(w(n) + α v(n−1))
@@ -247,8 +253,9 @@ def run_online(problem, optimizer, x0=0.0, steps=1000):
     coefficient_sums = np.cumsum(c)
     best = np.minimum(coefficient_sums * low, coefficient_sums * high)  # min_x Σ c_t x
     regret = np.cumsum(losses, axis=0) - best.reshape(shape)
-    return OnlineRun(xs, regret / np.arange(1, steps + 1).reshape(shape), watch.diverged_at,
-                     watch.reason)
+    return OnlineRun(
+        xs, regret / np.arange(1, steps + 1).reshape(shape), watch.diverged_at, watch.reason
+    )
 
 
 class History(NamedTuple):
@@ -267,8 +274,19 @@ class History(NamedTuple):
     reason: np.ndarray  # why each run stopped: "completed" or the failed test
 
 
-def fit(model, data, optimizer, batch_size, epochs, seed=0, theta0=None,
-        val_data=None, eval_every=None, keep_state=False, divergence_factor=DIVERGENCE_FACTOR):
+def fit(
+    model,
+    data,
+    optimizer,
+    batch_size,
+    epochs,
+    seed=0,
+    theta0=None,
+    val_data=None,
+    eval_every=None,
+    keep_state=False,
+    divergence_factor=DIVERGENCE_FACTOR,
+):
     """Train `model` on `data` with mini-batches of `batch_size` rows.
 
     batch_size = len(data.X) is batch GD, 1 is SGD, anything between is
@@ -337,8 +355,16 @@ def fit(model, data, optimizer, batch_size, epochs, seed=0, theta0=None,
         epoch_loss.append(full_loss(theta, data))
         if val_loss is not None:
             val_loss.append(full_loss(theta, val_data))
-    return History(np.array(batch_loss), np.array(samples), np.array(epoch_loss),
-                   None if val_loss is None else np.array(val_loss),
-                   np.array(eval_updates), np.array(eval_loss), np.array(seconds),
-                   theta, watch.diverged_at, _stack_states(states) if keep_state else None,
-                   watch.reason)
+    return History(
+        np.array(batch_loss),
+        np.array(samples),
+        np.array(epoch_loss),
+        None if val_loss is None else np.array(val_loss),
+        np.array(eval_updates),
+        np.array(eval_loss),
+        np.array(seconds),
+        theta,
+        watch.diverged_at,
+        _stack_states(states) if keep_state else None,
+        watch.reason,
+    )

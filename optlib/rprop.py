@@ -61,9 +61,7 @@ class _RpropBase:
         check_range("step_min", self.step_min, 0.0, np.inf)
         check_range("step_max", self.step_max, 0.0, np.inf, low_open=True)
         if np.any(np.asarray(self.step_min) > np.asarray(self.step_max)):
-            raise ValueError(
-                f"step_min must be <= step_max, got {self.step_min} > {self.step_max}"
-            )
+            raise ValueError(f"step_min must be <= step_max, got {self.step_min} > {self.step_max}")
 
     def init(self, w):
         """State for parameters like w: t = 0, every Δ_i = lr, no previous gradient."""

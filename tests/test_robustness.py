@@ -18,19 +18,33 @@ RAVINE = ol.problems.ravine()
 
 def _scaled(problem, scale):
     """`problem` with f and its gradient multiplied by `scale`."""
-    return Problem(f"{scale:g} × {problem.name}", lambda x: scale * problem.f(x),
-                   lambda x: scale * problem.grad(x), problem.minima, problem.x0,
-                   problem.xlim, problem.ylim)
+    return Problem(
+        f"{scale:g} × {problem.name}",
+        lambda x: scale * problem.f(x),
+        lambda x: scale * problem.grad(x),
+        problem.minima,
+        problem.x0,
+        problem.xlim,
+        problem.ylim,
+    )
 
 
 def _nan_gradient_below(threshold):
     """x² + y² whose gradient is NaN once x < threshold (a planted bad gradient)."""
+
     def grad(x):
         g = 2 * np.asarray(x, dtype=float)
         return np.where(x[..., :1] < threshold, np.nan, g)
 
-    return Problem("bowl with a NaN gradient", lambda x: np.sum(np.square(x), axis=-1), grad,
-                   np.zeros((1, 2)), (1.0, 1.0), (-2, 2), (-2, 2))
+    return Problem(
+        "bowl with a NaN gradient",
+        lambda x: np.sum(np.square(x), axis=-1),
+        grad,
+        np.zeros((1, 2)),
+        (1.0, 1.0),
+        (-2, 2),
+        (-2, 2),
+    )
 
 
 # --- 1: Rprop's state held the caller's gradient array -------------------------
@@ -106,7 +120,7 @@ def test_run_flags_the_first_non_finite_gradient(make):
     assert xs[k, 0] < 0.5, "the planted NaN was never reached"
     assert traj.diverged_at == k + 1
     assert traj.reason == "non-finite gradient"
-    assert np.all(np.isnan(traj.xs[k + 1:])) and np.all(np.isfinite(traj.xs[: k + 1]))
+    assert np.all(np.isnan(traj.xs[k + 1 :])) and np.all(np.isfinite(traj.xs[: k + 1]))
 
 
 def test_fit_flags_a_non_finite_gradient_in_one_run_of_a_batch():
@@ -123,9 +137,18 @@ def test_fit_flags_a_non_finite_gradient_in_one_run_of_a_batch():
 # --- 5: overflowing squared gradients froze a weight ---------------------------
 
 
-@pytest.mark.parametrize("opt", [ol.Adam(lr=0.1), ol.Nadam(lr=0.1), ol.AMSGrad(lr=0.1),
-                                 ol.RMSprop(lr=0.1), ol.Adagrad(lr=0.1), ol.Adadelta()],
-                         ids=lambda o: type(o).__name__)
+@pytest.mark.parametrize(
+    "opt",
+    [
+        ol.Adam(lr=0.1),
+        ol.Nadam(lr=0.1),
+        ol.AMSGrad(lr=0.1),
+        ol.RMSprop(lr=0.1),
+        ol.Adagrad(lr=0.1),
+        ol.Adadelta(),
+    ],
+    ids=lambda o: type(o).__name__,
+)
 def test_an_overflowing_second_moment_is_flagged(opt):
     """f × 1e160: g² = inf, v = inf, Δw = 0. run must not report a healthy run."""
     traj = ol.run(_scaled(RAVINE, 1e160), opt, steps=50)
@@ -133,8 +156,9 @@ def test_an_overflowing_second_moment_is_flagged(opt):
     assert str(traj.reason).startswith("non-finite optimizer state")
 
 
-@pytest.mark.parametrize("opt", [ol.AdaMax(lr=0.1), ol.SignGD(lr=0.1)],
-                         ids=lambda o: type(o).__name__)
+@pytest.mark.parametrize(
+    "opt", [ol.AdaMax(lr=0.1), ol.SignGD(lr=0.1)], ids=lambda o: type(o).__name__
+)
 def test_rules_without_squares_run_on_a_huge_scale(opt):
     huge = ol.run(_scaled(RAVINE, 1e160), opt, steps=50)
     plain = ol.run(RAVINE, opt, steps=50)
@@ -175,8 +199,9 @@ def test_a_loss_that_grows_by_the_stated_factor_is_divergence():
 def test_fit_flags_a_loss_that_grows():
     data = ol.datasets.load_airfoil()
     model = ol.models.LinearRegression(data.X.shape[1])
-    history = ol.fit(model, data, ol.GD(lr=np.array([[0.01], [3.0]])), batch_size=len(data.X),
-                     epochs=200)
+    history = ol.fit(
+        model, data, ol.GD(lr=np.array([[0.01], [3.0]])), batch_size=len(data.X), epochs=200
+    )
     assert history.diverged_at[0] == -1 and history.diverged_at[1] > 0
     assert "grew" in history.reason[1] and history.reason[0] == "completed"
 
@@ -218,10 +243,14 @@ def test_a_nesterov_momentum_schedule_above_one_is_refused():
 
 @pytest.mark.parametrize(
     ("make", "field"),
-    [(lambda f: ol.Adam(b1=f), "b1"), (lambda f: ol.Momentum(momentum=f), "momentum"),
-     (lambda f: ol.IRpropMinus(eta_plus=f), "eta_plus"), (lambda f: ol.Rprop(lr=f), "lr"),
-     (lambda f: ol.RMSprop(eps=f), "eps"),
-     (lambda f: ol.Nadam(momentum_decay=f), "momentum_decay")],
+    [
+        (lambda f: ol.Adam(b1=f), "b1"),
+        (lambda f: ol.Momentum(momentum=f), "momentum"),
+        (lambda f: ol.IRpropMinus(eta_plus=f), "eta_plus"),
+        (lambda f: ol.Rprop(lr=f), "lr"),
+        (lambda f: ol.RMSprop(eps=f), "eps"),
+        (lambda f: ol.Nadam(momentum_decay=f), "momentum_decay"),
+    ],
 )
 def test_a_callable_for_a_field_without_schedules_is_refused(make, field):
     with pytest.raises(TypeError, match=f"^{field} does not accept a schedule"):
@@ -262,10 +291,16 @@ def test_complex_gradients_are_refused():
     [
         (lambda: ol.run(RAVINE, ol.GD(), steps=2.5), TypeError, "steps must be an integer"),
         (lambda: ol.run(RAVINE, ol.GD(), steps=0), ValueError, "steps must be an integer >= 1"),
-        (lambda: ol.run_online(ol.problems.reddi_online(), ol.GD(), steps="9"), TypeError,
-         "steps must be an integer"),
-        (lambda: ol.run_nesterov_lookahead(RAVINE, 0.1, 0.9, steps=1.0), TypeError,
-         "steps must be an integer"),
+        (
+            lambda: ol.run_online(ol.problems.reddi_online(), ol.GD(), steps="9"),
+            TypeError,
+            "steps must be an integer",
+        ),
+        (
+            lambda: ol.run_nesterov_lookahead(RAVINE, 0.1, 0.9, steps=1.0),
+            TypeError,
+            "steps must be an integer",
+        ),
         (lambda: ol.run_nesterov_lookahead(RAVINE, "0.1", 0.9), TypeError, "lr must be a real"),
         (lambda: ol.run(RAVINE, ol.GD(), x0=("1", "2")), TypeError, "x0 must be real numbers"),
     ],
@@ -294,8 +329,9 @@ def test_fit_arguments_are_checked(kwargs, error, message):
 
 
 def test_batched_shapes_that_do_not_broadcast_are_refused_at_construction():
-    with pytest.raises(ValueError, match=r"do not broadcast together: lr \(3, 1\), b1 \(4, 1\)") \
-            as caught:
+    with pytest.raises(
+        ValueError, match=r"do not broadcast together: lr \(3, 1\), b1 \(4, 1\)"
+    ) as caught:
         ol.Adam(lr=np.ones((3, 1)), b1=np.full((4, 1), 0.9))
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 

@@ -56,8 +56,18 @@ def replay(config, dtype):
 def test_reference_data():
     assert META["dtype"] == "float32"
     assert {c["optlib"]["class"] for c in CONFIGS} >= {
-        "GD", "Momentum", "Nesterov", "IRpropMinus", "Adagrad", "RMSprop", "Adadelta",
-        "Adam", "AMSGrad", "AdaMax", "Nadam"}
+        "GD",
+        "Momentum",
+        "Nesterov",
+        "IRpropMinus",
+        "Adagrad",
+        "RMSprop",
+        "Adadelta",
+        "Adam",
+        "AMSGrad",
+        "AdaMax",
+        "Nadam",
+    }
     for traj in TRAJECTORIES.values():
         assert traj.dtype == np.float32 and traj.shape == (META["steps"] + 1, objective.D)
 
@@ -95,9 +105,11 @@ def main():
         theirs = TRAJECTORIES[f"traj__{config['id']}"].astype(float)
         ours32, ours64 = replay(config, np.float32), replay(config, np.float64)
         scale = np.max(np.abs(theirs))
-        print(f"{config['id']:18s} vs torch f32 {np.max(np.abs(ours32 - theirs)) / scale:.1e}"
-              f"   vs optlib f64 {np.max(np.abs(ours32 - ours64)) / scale:.1e}"
-              f"   torch f32 vs optlib f64 {np.max(np.abs(theirs - ours64)) / scale:.1e}")
+        print(
+            f"{config['id']:18s} vs torch f32 {np.max(np.abs(ours32 - theirs)) / scale:.1e}"
+            f"   vs optlib f64 {np.max(np.abs(ours32 - ours64)) / scale:.1e}"
+            f"   torch f32 vs optlib f64 {np.max(np.abs(theirs - ours64)) / scale:.1e}"
+        )
 
 
 if __name__ == "__main__":

@@ -39,19 +39,43 @@ FLAGS = {"foreach": False, "fused": False, "capturable": False, "differentiable"
 # id, torch class and kwargs, optlib class and kwargs
 CONFIGS = [
     ("sgd", "SGD", {"lr": 0.1}, "GD", {"lr": 0.1}),
-    ("sgd_momentum", "SGD", {"lr": 0.05, "momentum": 0.9},
-     "Momentum", {"lr": 0.05, "momentum": 0.9, "form": "buffer"}),
-    ("sgd_nesterov", "SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True},
-     "Nesterov", {"lr": 0.05, "momentum": 0.9}),
-    ("rprop", "Rprop", {"lr": 0.1, "etas": (0.5, 1.2), "step_sizes": (1e-6, 50.0)},
-     "IRpropMinus", {"lr": 0.1, "eta_minus": 0.5, "eta_plus": 1.2, "step_min": 1e-6,
-                     "step_max": 50.0}),
+    (
+        "sgd_momentum",
+        "SGD",
+        {"lr": 0.05, "momentum": 0.9},
+        "Momentum",
+        {"lr": 0.05, "momentum": 0.9, "form": "buffer"},
+    ),
+    (
+        "sgd_nesterov",
+        "SGD",
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True},
+        "Nesterov",
+        {"lr": 0.05, "momentum": 0.9},
+    ),
+    (
+        "rprop",
+        "Rprop",
+        {"lr": 0.1, "etas": (0.5, 1.2), "step_sizes": (1e-6, 50.0)},
+        "IRpropMinus",
+        {"lr": 0.1, "eta_minus": 0.5, "eta_plus": 1.2, "step_min": 1e-6, "step_max": 50.0},
+    ),
     ("adagrad", "Adagrad", {"lr": 0.5}, "Adagrad", {"lr": 0.5}),
     ("rmsprop", "RMSprop", {"lr": 0.01, "alpha": 0.9}, "RMSprop", {"lr": 0.01, "rho": 0.9}),
-    ("rmsprop_centered", "RMSprop", {"lr": 0.01, "alpha": 0.9, "centered": True, "eps": 1e-4},
-     "RMSprop", {"lr": 0.01, "rho": 0.9, "centered": True, "eps": 1e-4}),
-    ("adadelta", "Adadelta", {"lr": 1.0, "rho": 0.9, "eps": 1e-3},
-     "Adadelta", {"lr": 1.0, "rho": 0.9, "eps": 1e-3}),
+    (
+        "rmsprop_centered",
+        "RMSprop",
+        {"lr": 0.01, "alpha": 0.9, "centered": True, "eps": 1e-4},
+        "RMSprop",
+        {"lr": 0.01, "rho": 0.9, "centered": True, "eps": 1e-4},
+    ),
+    (
+        "adadelta",
+        "Adadelta",
+        {"lr": 1.0, "rho": 0.9, "eps": 1e-3},
+        "Adadelta",
+        {"lr": 1.0, "rho": 0.9, "eps": 1e-3},
+    ),
     ("adam", "Adam", {"lr": 0.05}, "Adam", {"lr": 0.05}),
     ("adam_amsgrad", "Adam", {"lr": 0.05, "amsgrad": True}, "AMSGrad", {"lr": 0.05}),
     ("adamax", "Adamax", {"lr": 0.05}, "AdaMax", {"lr": 0.05}),
@@ -77,11 +101,16 @@ def trajectory(torch_class, kwargs):
 
 
 def main():
-    meta = {"torch_version": torch.__version__, "numpy_version": np.__version__,
-            "dtype": "float32", "steps": STEPS,
-            "configs": [{"id": i, "torch": {"class": tc, "kwargs": tk},
-                         "optlib": {"class": oc, "kwargs": ok}}
-                        for i, tc, tk, oc, ok in CONFIGS]}
+    meta = {
+        "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
+        "dtype": "float32",
+        "steps": STEPS,
+        "configs": [
+            {"id": i, "torch": {"class": tc, "kwargs": tk}, "optlib": {"class": oc, "kwargs": ok}}
+            for i, tc, tk, oc, ok in CONFIGS
+        ],
+    }
     arrays = {f"traj__{i}": trajectory(tc, tk) for i, tc, tk, _, _ in CONFIGS}
     np.savez_compressed(NPZ, meta=np.array(json.dumps(meta)), **arrays)
     print(f"wrote {NPZ} ({NPZ.stat().st_size} bytes), torch {torch.__version__}")
