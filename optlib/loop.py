@@ -60,11 +60,13 @@ class Watch:
         self.alive = np.ones(batch_shape, dtype=bool)
         self.diverged_at = np.full(batch_shape, -1)
         self.reason = np.full(batch_shape, COMPLETED, dtype=object)
-        self.start_loss = None
+        self.limit = None  # factor × |start loss| per run (inf: no growth test)
 
     def check(self, step, ok, why):
         """Stop, at `step` and because `why`, every live run where `ok` is False."""
         stopping = self.alive & ~ok
+        if not stopping.any():  # the common case: nothing to record
+            return
         self.diverged_at = np.where(stopping, step, self.diverged_at)
         self.reason = np.where(stopping, why, self.reason)
         self.alive = self.alive & ok
@@ -84,6 +86,8 @@ class Watch:
     def check_finite(self, step, value, name):
         """Stop the runs whose part of `value` holds a NaN or an inf."""
         ok = np.isfinite(value)
+        if ok.all():  # the common case, checked in one pass
+            return
         while ok.ndim > self.alive.ndim:  # all coordinates of a run must be finite
             ok = ok.all(axis=-1)
         self.check(step, np.broadcast_to(ok, self.alive.shape), f"non-finite {name}")
@@ -99,11 +103,12 @@ class Watch:
         """Stop the runs whose loss is not finite or has grown too much."""
         loss = np.asarray(loss, dtype=float)
         self.check(step, np.isfinite(loss), "non-finite loss")
-        if self.start_loss is None:
-            self.start_loss = np.where(self.alive, loss, 0.0)
-        elif self.factor is not None:
-            start = self.start_loss
-            grew = (start != 0) & (loss > self.factor * np.abs(start))
+        if self.limit is None:  # step 0: the start loss sets the limit
+            start = np.where(self.alive, np.abs(loss), 0.0)
+            factor = np.inf if self.factor is None else self.factor
+            self.limit = np.where(start > 0, factor * start, np.inf)
+        else:
+            grew = loss > self.limit
             self.check(step, ~grew, f"loss grew over {self.factor:g} times its start")
 
 
