@@ -107,7 +107,7 @@ class Watch:
             start = np.where(self.alive, np.abs(loss), 0.0)
             factor = np.inf if self.factor is None else self.factor
             self.limit = np.where(start > 0, factor * start, np.inf)
-        else:
+        elif self.factor is not None:
             grew = loss > self.limit
             self.check(step, ~grew, f"loss grew over {self.factor:g} times its start")
 
