@@ -127,7 +127,8 @@ def check_range(name, value, low, high, low_open=False, high_open=True):
     is evaluated (`value_at`).
     """
     if callable(value):
-        value, name = value(1), f"{name} (a schedule, at t = 1)"
+        what = getattr(value, "__qualname__", type(value).__name__)
+        value, name = value(1), f"{name} (the schedule {what}, at step t = 1)"
     v = np.asarray(as_real(name, value), dtype=float)  # refuses strings, complex, ...
     too_low = v <= low if low_open else v < low
     too_high = v >= high if high_open else v > high

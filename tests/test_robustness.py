@@ -231,6 +231,11 @@ def test_a_schedule_is_range_checked_at_every_step(bad):
         ol.run(RAVINE, opt, steps=20)
 
 
+def test_a_schedule_is_checked_at_construction_too():
+    with pytest.raises(ValueError, match=r"lr \(the schedule .*lambda.*, at step t = 1\) must lie"):
+        ol.Adam(lr=lambda t: -0.1)
+
+
 def test_a_nesterov_momentum_schedule_above_one_is_refused():
     schedule = lambda t: 0.5 if t < 5 else 1.5  # noqa: E731
     opt = ol.Nesterov(lr=0.01, momentum=schedule)
