@@ -7,6 +7,11 @@ the papers' m and v):
     v_t = β2 v_{t−1} + (1−β2) g_t²       second moment: RMSprop
 
 and differ in how they turn them into a step.
+
+Non-finite numbers: each `update` applies its rule exactly as torch does and
+does not look for NaN or inf (a g² that overflows makes the state inf and the
+step 0); the run loops detect them (see `optlib.base` and `optlib.loop`).
+Δw and the new state come back in the gradient's dtype.
 """
 
 from dataclasses import dataclass
@@ -15,12 +20,15 @@ from typing import NamedTuple
 import numpy as np
 
 from .base import (
+    Hyper,
+    Real,
     check_beta,
     check_eps,
     check_grad,
     check_lr,
     check_range,
     check_state,
+    in_dtype,
     prepare,
     value_at,
     zeros,
@@ -36,6 +44,8 @@ def _check_adam_family(opt):
 
 
 class AdamState(NamedTuple):
+    """State of Adam."""
+
     t: int
     m: np.ndarray  # first moment m_t (the slide's V_t)
     v: np.ndarray  # second moment v_t (the slide's S_t)
@@ -60,33 +70,37 @@ class Adam:
         bias_correction: divide by 1 − β^t.
     """
 
-    lr: object = 0.001
-    b1: object = 0.9
-    b2: object = 0.999
-    eps: object = 1e-8
+    lr: Hyper = 0.001
+    b1: Real = 0.9
+    b2: Real = 0.999
+    eps: Real = 1e-8
     bias_correction: bool = True
 
     def __post_init__(self):
         _check_adam_family(self)
 
     def init(self, w):
+        """State for parameters like w: t = 0 and zero moments m and v."""
         return AdamState(t=0, m=zeros(self, w), v=zeros(self, w))
 
     def update(self, g, state):
+        """One Adam step: (Δw, new state) for the gradient g."""
         check_state(state, AdamState)
         g = check_grad(g, state.m)
-        t = state.t + 1
-        m = self.b1 * state.m + (1 - self.b1) * g
-        v = self.b2 * state.v + (1 - self.b2) * g * g
+        t = state.t + 1  # this update's number
+        m = self.b1 * state.m + (1 - self.b1) * g  # m_t = β1 m + (1−β1) g
+        v = self.b2 * state.v + (1 - self.b2) * g * g  # v_t = β2 v + (1−β2) g²
         m_hat, v_hat = m, v
         if self.bias_correction:
-            m_hat = m / (1 - self.b1**t)
-            v_hat = v / (1 - self.b2**t)
-        delta = -value_at(self.lr, t) * m_hat / (np.sqrt(v_hat) + self.eps)
-        return delta, AdamState(t, m, v)
+            m_hat = m / (1 - self.b1**t)  # m̂_t = m_t / (1 − β1^t)
+            v_hat = v / (1 - self.b2**t)  # v̂_t = v_t / (1 − β2^t)
+        delta = -value_at(self.lr, t) * m_hat / (np.sqrt(v_hat) + self.eps)  # −η m̂/(√v̂ + ε)
+        return in_dtype(g.dtype, delta, AdamState(t, m, v))
 
 
 class AdaMaxState(NamedTuple):
+    """State of AdaMax."""
+
     t: int
     m: np.ndarray  # first moment m_t
     u: np.ndarray  # infinity-norm state u_t = max(β2 u_{t−1}, |g_t|)
@@ -111,28 +125,32 @@ class AdaMax:
         eps: ε > 0.
     """
 
-    lr: object = 0.002
-    b1: object = 0.9
-    b2: object = 0.999
-    eps: object = 1e-8
+    lr: Hyper = 0.002
+    b1: Real = 0.9
+    b2: Real = 0.999
+    eps: Real = 1e-8
 
     def __post_init__(self):
         _check_adam_family(self)
 
     def init(self, w):
+        """State for parameters like w: t = 0, m = 0 and u = 0."""
         return AdaMaxState(t=0, m=zeros(self, w), u=zeros(self, w))
 
     def update(self, g, state):
+        """One AdaMax step: (Δw, new state) for the gradient g."""
         check_state(state, AdaMaxState)
         g = check_grad(g, state.m)
-        t = state.t + 1
-        m = self.b1 * state.m + (1 - self.b1) * g
-        u = np.maximum(self.b2 * state.u, np.abs(g) + self.eps)
-        delta = -value_at(self.lr, t) / (1 - self.b1**t) * m / u
-        return delta, AdaMaxState(t, m, u)
+        t = state.t + 1  # this update's number
+        m = self.b1 * state.m + (1 - self.b1) * g  # m_t = β1 m + (1−β1) g
+        u = np.maximum(self.b2 * state.u, np.abs(g) + self.eps)  # u_t = max(β2 u, |g| + ε)
+        delta = -value_at(self.lr, t) / (1 - self.b1**t) * m / u  # −η/(1 − β1^t) · m_t/u_t
+        return in_dtype(g.dtype, delta, AdaMaxState(t, m, u))
 
 
 class NadamState(NamedTuple):
+    """State of Nadam."""
+
     t: int
     m: np.ndarray
     v: np.ndarray
@@ -160,11 +178,11 @@ class Nadam:
         momentum_decay: ψ ≥ 0, or None for a constant μ = β1.
     """
 
-    lr: object = 0.002
-    b1: object = 0.9
-    b2: object = 0.999
-    eps: object = 1e-8
-    momentum_decay: object = 0.004
+    lr: Hyper = 0.002
+    b1: Real = 0.9
+    b2: Real = 0.999
+    eps: Real = 1e-8
+    momentum_decay: Real | None = 0.004
 
     def __post_init__(self):
         _check_adam_family(self)
@@ -178,25 +196,29 @@ class Nadam:
         return self.b1 * (1 - 0.5 * 0.96 ** (np.asarray(t) * self.momentum_decay))
 
     def init(self, w):
+        """State for parameters like w: t = 0, zero moments and Π_0 = 1."""
         return NadamState(t=0, m=zeros(self, w), v=zeros(self, w), mu_product=1.0)
 
     def update(self, g, state):
+        """One Nadam step: (Δw, new state) for the gradient g."""
         check_state(state, NadamState)
         g = check_grad(g, state.m)
-        t = state.t + 1
-        mu, mu_next = self.mu(t), self.mu(t + 1)
+        t = state.t + 1  # this update's number
+        mu, mu_next = self.mu(t), self.mu(t + 1)  # μ_t, μ_{t+1}
         mu_product = state.mu_product * mu  # Π_t
-        m = self.b1 * state.m + (1 - self.b1) * g
-        v = self.b2 * state.v + (1 - self.b2) * g * g
-        denom = np.sqrt(v / (1 - self.b2**t)) + self.eps
-        lr = value_at(self.lr, t)
-        gradient_part = (1 - mu) * g / (1 - mu_product)
-        momentum_part = mu_next * m / (1 - mu_product * mu_next)
-        delta = -lr * (gradient_part + momentum_part) / denom
-        return delta, NadamState(t, m, v, mu_product)
+        m = self.b1 * state.m + (1 - self.b1) * g  # m_t
+        v = self.b2 * state.v + (1 - self.b2) * g * g  # v_t
+        denom = np.sqrt(v / (1 - self.b2**t)) + self.eps  # √v̂_t + ε
+        lr = value_at(self.lr, t)  # η_t
+        gradient_part = (1 - mu) * g / (1 - mu_product)  # (1−μ_t) g_t / (1 − Π_t)
+        momentum_part = mu_next * m / (1 - mu_product * mu_next)  # μ_{t+1} m_t / (1 − Π_t μ_{t+1})
+        delta = -lr * (gradient_part + momentum_part) / denom  # Δw = −η [...] / (√v̂_t + ε)
+        return in_dtype(g.dtype, delta, NadamState(t, m, v, mu_product))
 
 
 class AMSGradState(NamedTuple):
+    """State of AMSGrad."""
+
     t: int
     m: np.ndarray
     v: np.ndarray
@@ -221,29 +243,31 @@ class AMSGrad:
         bias_correction: torch's form (True) or the paper's (False).
     """
 
-    lr: object = 0.001
-    b1: object = 0.9
-    b2: object = 0.999
-    eps: object = 1e-8
+    lr: Hyper = 0.001
+    b1: Real = 0.9
+    b2: Real = 0.999
+    eps: Real = 1e-8
     bias_correction: bool = True
 
     def __post_init__(self):
         _check_adam_family(self)
 
     def init(self, w):
+        """State for parameters like w: t = 0, m = v = v_max = 0."""
         return AMSGradState(t=0, m=zeros(self, w), v=zeros(self, w), v_max=zeros(self, w))
 
     def update(self, g, state):
+        """One AMSGrad step: (Δw, new state) for the gradient g."""
         check_state(state, AMSGradState)
         g = check_grad(g, state.m)
-        t = state.t + 1
-        m = self.b1 * state.m + (1 - self.b1) * g
-        v = self.b2 * state.v + (1 - self.b2) * g * g
-        v_max = np.maximum(state.v_max, v)  # the one line that differs from Adam
-        lr = value_at(self.lr, t)
+        t = state.t + 1  # this update's number
+        m = self.b1 * state.m + (1 - self.b1) * g  # m_t
+        v = self.b2 * state.v + (1 - self.b2) * g * g  # v_t
+        v_max = np.maximum(state.v_max, v)  # v_max_t = max(v_max_{t−1}, v_t): unlike Adam
+        lr = value_at(self.lr, t)  # η_t
         if self.bias_correction:
-            denom = np.sqrt(v_max / (1 - self.b2**t)) + self.eps
-            delta = -lr / (1 - self.b1**t) * m / denom
+            denom = np.sqrt(v_max / (1 - self.b2**t)) + self.eps  # √(v_max/(1 − β2^t)) + ε
+            delta = -lr / (1 - self.b1**t) * m / denom  # Δw = −η m̂_t / denom
         else:
-            delta = -lr * m / (np.sqrt(v_max) + self.eps)
-        return delta, AMSGradState(t, m, v, v_max)
+            delta = -lr * m / (np.sqrt(v_max) + self.eps)  # Reddi: Δw = −η m_t/(√v_max + ε)
+        return in_dtype(g.dtype, delta, AMSGradState(t, m, v, v_max))

@@ -14,6 +14,8 @@ from .rprop import IRpropMinus, Rprop
 
 
 class Entry(NamedTuple):
+    """One row of the lecture's comparison table."""
+
     optimizer: type  # the optlib class
     year: int  # as on the slide (Nesterov: 2013, its deep-learning use; the method is 1983)
     adapts_learning_rate: bool  # per-parameter step sizes from gradient statistics

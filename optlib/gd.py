@@ -1,15 +1,35 @@
-"""Gradient descent and the momentum family: GD, Momentum, Nesterov, SignGD."""
+"""Gradient descent and the momentum family: GD, Momentum, Nesterov, SignGD.
+
+Non-finite numbers: each `update` applies its rule exactly as torch does and
+does not look for NaN or inf; the run loops detect them (see `optlib.base`
+and `optlib.loop`). Δw and the new state come back in the gradient's dtype.
+"""
 
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from .base import check_beta, check_grad, check_lr, check_state, prepare, value_at, zeros
+from .base import (
+    Hyper,
+    Real,
+    check_beta,
+    check_grad,
+    check_lr,
+    check_state,
+    in_dtype,
+    param_shape,
+    prepare,
+    value_at,
+    zeros,
+)
 
 
 class GDState(NamedTuple):
+    """State of GD and SignGD: the step count and the parameter shape."""
+
     t: int  # number of updates taken so far
+    shape: tuple  # the parameter shape, to check each gradient against
 
 
 @dataclass(frozen=True)
@@ -24,26 +44,31 @@ class GD:
             (e.g. `optlib.time_decay(0.1, 1e-3)` for legacy Keras `decay`).
     """
 
-    lr: object = 0.01
+    lr: Hyper = 0.01
 
     def __post_init__(self):
         prepare(self)
         check_lr(self.lr)
 
     def init(self, w):
-        return GDState(t=0)
+        """State for parameters like w: t = 0 and w's shape (to check gradients)."""
+        return GDState(t=0, shape=param_shape(self, w))
 
     def update(self, g, state):
+        """Δw = −η_t g, and the state with t + 1."""
         check_state(state, GDState)
-        t = state.t + 1
-        delta = -value_at(self.lr, t) * np.asarray(g, dtype=float)
-        return delta, GDState(t)
+        g = check_grad(g, state.shape)
+        t = state.t + 1  # this update's number
+        delta = -value_at(self.lr, t) * g  # Δw = −η_t g
+        return in_dtype(g.dtype, delta, GDState(t, state.shape))
 
 
 SGD = GD  # the same rule; the name says the gradient comes from a mini-batch
 
 
 class MomentumState(NamedTuple):
+    """State of Momentum and Nesterov."""
+
     t: int
     velocity: np.ndarray  # "velocity" form: the previous step Δw(n−1); "buffer": b
 
@@ -70,8 +95,8 @@ class Momentum:
         form: "velocity" or "buffer".
     """
 
-    lr: object = 0.01
-    momentum: object = 0.9
+    lr: Hyper = 0.01
+    momentum: Real = 0.9
     form: str = "velocity"
 
     def __post_init__(self):
@@ -82,20 +107,22 @@ class Momentum:
             raise ValueError(f"form must be 'velocity' or 'buffer', got {self.form!r}")
 
     def init(self, w):
+        """State for parameters like w: t = 0 and a zero velocity."""
         return MomentumState(t=0, velocity=zeros(self, w))
 
     def update(self, g, state):
+        """One momentum step: (Δw, new state) for the gradient g."""
         check_state(state, MomentumState)
         g = check_grad(g, state.velocity)
-        t = state.t + 1
-        lr = value_at(self.lr, t)
+        t = state.t + 1  # this update's number
+        lr = value_at(self.lr, t)  # η_t
         if self.form == "velocity":
             velocity = self.momentum * state.velocity - lr * g  # Δw(n) = αΔw(n−1) − ηg
-            delta = velocity
+            delta = velocity  # Δw(n) = v(n)
         else:
             velocity = self.momentum * state.velocity + g  # b = αb + g
-            delta = -lr * velocity
-        return delta, MomentumState(t, velocity)
+            delta = -lr * velocity  # Δw = −ηb
+        return in_dtype(g.dtype, delta, MomentumState(t, velocity))
 
 
 @dataclass(frozen=True)
@@ -116,8 +143,8 @@ class Nesterov:
             and α_{t+1} for the look-ahead.
     """
 
-    lr: object = 0.01
-    momentum: object = 0.9
+    lr: Hyper = 0.01
+    momentum: Hyper = 0.9
 
     def __post_init__(self):
         prepare(self)
@@ -125,17 +152,20 @@ class Nesterov:
         check_beta(self.momentum, "momentum")
 
     def init(self, w):
+        """State for parameters like w: t = 0 and a zero velocity."""
         return MomentumState(t=0, velocity=zeros(self, w))
 
     def update(self, g, state):
+        """One Nesterov step (reformulated form): (Δw, new state) for the gradient g."""
         check_state(state, MomentumState)
         g = check_grad(g, state.velocity)
-        t = state.t + 1
-        lr = value_at(self.lr, t)
-        alpha, alpha_next = value_at(self.momentum, t), value_at(self.momentum, t + 1)
+        t = state.t + 1  # this update's number
+        lr = value_at(self.lr, t)  # η_t
+        alpha = value_at(self.momentum, t, "momentum", high=1.0)  # α_t
+        alpha_next = value_at(self.momentum, t + 1, "momentum", high=1.0)  # α_{t+1}
         velocity = alpha * state.velocity - lr * g  # v = αv − ηg
         delta = alpha_next * velocity - lr * g  # step to the next look-ahead point
-        return delta, MomentumState(t, velocity)
+        return in_dtype(g.dtype, delta, MomentumState(t, velocity))
 
 
 @dataclass(frozen=True)
@@ -146,17 +176,20 @@ class SignGD:
     its gradient.
     """
 
-    lr: object = 0.01
+    lr: Hyper = 0.01
 
     def __post_init__(self):
         prepare(self)
         check_lr(self.lr)
 
     def init(self, w):
-        return GDState(t=0)
+        """State for parameters like w: t = 0 and w's shape (to check gradients)."""
+        return GDState(t=0, shape=param_shape(self, w))
 
     def update(self, g, state):
+        """Δw = −η_t sign(g), and the state with t + 1."""
         check_state(state, GDState)
-        t = state.t + 1
-        delta = -value_at(self.lr, t) * np.sign(np.asarray(g, dtype=float))
-        return delta, GDState(t)
+        g = check_grad(g, state.shape)
+        t = state.t + 1  # this update's number
+        delta = -value_at(self.lr, t) * np.sign(g)  # Δw = −η sign(g)
+        return in_dtype(g.dtype, delta, GDState(t, state.shape))

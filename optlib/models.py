@@ -27,6 +27,7 @@ class LinearRegression:
 
     @property
     def size(self):
+        """Length of the flat parameter vector theta."""
         return self.n_features + 1
 
     def init(self, rng, scale=0.0, batch_shape=()):
@@ -76,12 +77,15 @@ class LogisticRegression:
     n_features: int
 
     # The same parameters as LinearRegression: same size, init and layout [w, b].
-    __post_init__ = LinearRegression.__post_init__
+    def __post_init__(self):
+        _check_positive_ints(n_features=self.n_features)
+
     size = LinearRegression.size
     init = LinearRegression.init
     unravel = LinearRegression.unravel
 
     def loss(self, theta, X, y):
+        """L alone, shape (...) for theta (..., size)."""
         return self.loss_and_grad(theta, X, y)[0]
 
     def logits(self, theta, X):
@@ -129,6 +133,7 @@ class SoftmaxRegression:
 
     @property
     def size(self):
+        """Length of the flat parameter vector theta."""
         return (self.n_features + 1) * self.n_classes
 
     def init(self, rng, scale=0.0, batch_shape=()):
@@ -158,6 +163,7 @@ class SoftmaxRegression:
         return np.argmax(self.logits(theta, X), axis=-1)
 
     def loss(self, theta, X, y):
+        """L alone, shape (...) for theta (..., size)."""
         return self.loss_and_grad(theta, X, y)[0]
 
     def loss_and_grad(self, theta, X, y):
@@ -195,6 +201,7 @@ class MLP:
 
     @property
     def size(self):
+        """Length of the flat parameter vector theta."""
         d, h, k = self.n_inputs, self.n_hidden, self.n_outputs
         return d * h + h + h * k + k
 
@@ -228,6 +235,7 @@ class MLP:
     predict = SoftmaxRegression.predict
 
     def loss(self, theta, X, y):
+        """L alone, shape (...) for theta (..., size)."""
         return self.loss_and_grad(theta, X, y)[0]
 
     def loss_and_grad(self, theta, X, y):

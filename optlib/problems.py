@@ -51,8 +51,15 @@ def ravine(a=0.1, b=2.0):
         x1, x2 = _xy(x)
         return np.stack([2 * a * x1, 2 * b * x2], axis=-1)
 
-    return Problem(f"ravine (a={a:g}, b={b:g})", f, grad, np.array([[0.0, 0.0]]),
-                   (-5.0, -2.0), (-5.5, 5.5), (-3.0, 3.0))
+    return Problem(
+        f"ravine (a={a:g}, b={b:g})",
+        f,
+        grad,
+        np.array([[0.0, 0.0]]),
+        (-5.0, -2.0),
+        (-5.5, 5.5),
+        (-3.0, 3.0),
+    )
 
 
 def _rosenbrock(x):
@@ -65,8 +72,15 @@ def _rosenbrock_grad(x):
     return np.stack([-2 * (1 - x1) - 400 * x1 * (x2 - x1**2), 200 * (x2 - x1**2)], axis=-1)
 
 
-rosenbrock = Problem("Rosenbrock", _rosenbrock, _rosenbrock_grad, np.array([[1.0, 1.0]]),
-                     (-1.5, 2.0), (-2.0, 2.0), (-1.0, 3.0))
+rosenbrock = Problem(
+    "Rosenbrock",
+    _rosenbrock,
+    _rosenbrock_grad,
+    np.array([[1.0, 1.0]]),
+    (-1.5, 2.0),
+    (-2.0, 2.0),
+    (-1.0, 3.0),
+)
 
 
 _BEALE_C = (1.5, 2.25, 2.625)
@@ -87,8 +101,9 @@ def _beale_grad(x):
     return np.stack([d1 + 0 * x1, d2 + 0 * x2], axis=-1)
 
 
-beale = Problem("Beale", _beale, _beale_grad, np.array([[3.0, 0.5]]),
-                (1.0, 1.4), (-4.5, 4.5), (-4.5, 4.5))
+beale = Problem(
+    "Beale", _beale, _beale_grad, np.array([[3.0, 0.5]]), (1.0, 1.4), (-4.5, 4.5), (-4.5, 4.5)
+)
 
 
 def _himmelblau(x):
@@ -104,10 +119,21 @@ def _himmelblau_grad(x):
 
 # The four minima (f = 0), to the printed precision; (3, 2) is exact.
 himmelblau = Problem(
-    "Himmelblau", _himmelblau, _himmelblau_grad,
-    np.array([[3.0, 2.0], [-2.805118086952745, 3.131312518250573],
-              [-3.779310253377747, -3.283185991286170], [3.584428340330492, -1.848126526964404]]),
-    (0.0, 0.0), (-5.0, 5.0), (-5.0, 5.0))
+    "Himmelblau",
+    _himmelblau,
+    _himmelblau_grad,
+    np.array(
+        [
+            [3.0, 2.0],
+            [-2.805118086952745, 3.131312518250573],
+            [-3.779310253377747, -3.283185991286170],
+            [3.584428340330492, -1.848126526964404],
+        ]
+    ),
+    (0.0, 0.0),
+    (-5.0, 5.0),
+    (-5.0, 5.0),
+)
 
 
 def _saddle(x):
@@ -120,8 +146,16 @@ def _saddle_grad(x):
     return np.stack([2 * x1, -2 * x2], axis=-1)
 
 
-saddle = Problem("saddle x² − y²", _saddle, _saddle_grad, np.zeros((0, 2)),
-                 (1.0, 1e-3), (-1.5, 1.5), (-1.5, 1.5), log_levels=False)
+saddle = Problem(
+    "saddle x² − y²",
+    _saddle,
+    _saddle_grad,
+    np.zeros((0, 2)),
+    (1.0, 1e-3),
+    (-1.5, 1.5),
+    (-1.5, 1.5),
+    log_levels=False,
+)
 
 
 def _monkey(x):
@@ -134,8 +168,16 @@ def _monkey_grad(x):
     return np.stack([3 * x1**2 - 3 * x2**2, -6 * x1 * x2], axis=-1)
 
 
-monkey_saddle = Problem("monkey saddle x³ − 3xy²", _monkey, _monkey_grad, np.zeros((0, 2)),
-                        (1.0, 1e-3), (-1.5, 1.5), (-1.5, 1.5), log_levels=False)
+monkey_saddle = Problem(
+    "monkey saddle x³ − 3xy²",
+    _monkey,
+    _monkey_grad,
+    np.zeros((0, 2)),
+    (1.0, 1e-3),
+    (-1.5, 1.5),
+    (-1.5, 1.5),
+    log_levels=False,
+)
 
 
 PROBLEMS = {p.name: p for p in (ravine(), rosenbrock, beale, himmelblau, saddle, monkey_saddle)}
@@ -159,9 +201,11 @@ class OnlineProblem:
     extra: dict = field(default_factory=dict)
 
     def loss(self, t, x):
+        """f_t(x) = c_t x."""
         return self.coefficient(t) * np.asarray(x, dtype=float)
 
     def grad(self, t, x):
+        """∇f_t(x) = c_t, broadcast against x."""
         return self.coefficient(t) + 0.0 * np.asarray(x, dtype=float)
 
 
@@ -180,8 +224,12 @@ def reddi_online(C=1010.0, period=101, other=-10.0):
         return np.where(np.asarray(t) % period == 1, C, other) + 0.0
 
     x_star = -1.0 if C + (period - 1) * other > 0 else 1.0
-    return OnlineProblem(f"Reddi online (C={C:g}, period {period})", coefficient,
-                         x_star=x_star, extra={"C": C, "period": period, "other": other})
+    return OnlineProblem(
+        f"Reddi online (C={C:g}, period {period})",
+        coefficient,
+        x_star=x_star,
+        extra={"C": C, "period": period, "other": other},
+    )
 
 
 def reddi_stochastic(steps, p=0.01, C=1010.0, other=-10.0, seed=0):
@@ -200,6 +248,9 @@ def reddi_stochastic(steps, p=0.01, C=1010.0, other=-10.0, seed=0):
         return draws[t - 1] + 0.0
 
     mean = p * C + (1 - p) * other
-    return OnlineProblem(f"Reddi stochastic (p={p:g})", coefficient,
-                         x_star=-1.0 if mean > 0 else 1.0,
-                         extra={"C": C, "p": p, "other": other, "mean": mean})
+    return OnlineProblem(
+        f"Reddi stochastic (p={p:g})",
+        coefficient,
+        x_star=-1.0 if mean > 0 else 1.0,
+        extra={"C": C, "p": p, "other": other, "mean": mean},
+    )

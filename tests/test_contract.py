@@ -137,7 +137,6 @@ def test_repr_shows_the_hyperparameters():
         (lambda: ol.Rprop(eta_plus=0.9), r"eta_plus must lie in \(1.0, inf\)"),
         (lambda: ol.Rprop(eta_minus=1.0), r"eta_minus must lie in \(0.0, 1.0\)"),
         (lambda: ol.IRpropMinus(step_min=1.0, step_max=0.5), "step_min must be <= step_max"),
-        (lambda: ol.Rprop(lr=ol.constant(0.1)), "initial step size"),
         (lambda: ol.Nadam(momentum_decay=-1.0), r"momentum_decay \(or None\) must lie in"),
         (lambda: ol.time_decay(0.1, -1.0), "decay must lie in"),
         (lambda: ol.inverse_time(0.1, 0), r"T must lie in \(0.0, inf\)"),
@@ -149,3 +148,15 @@ def test_repr_shows_the_hyperparameters():
 def test_bad_input_names_the_parameter_and_range(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+def test_show_source_prints_the_rule_and_its_math(capsys):
+    """A method comes with its class docstring (the formulas) and its comments."""
+    ol.show_source(ol.Adam.update)
+    printed = capsys.readouterr().out
+    assert printed.startswith("class Adam:\n")
+    assert "Δw  = −η m̂_t / (√v̂_t + ε)" in printed  # from the class docstring
+    assert "# v_t = β2 v + (1−β2) g²" in printed  # a comment beside the code
+    assert "    def update(self, g, state):" in printed
+    ol.show_source(ol.ewma)
+    assert capsys.readouterr().out.startswith("def ewma(")

@@ -279,3 +279,36 @@ def test_a_schedule_built_from_arrays_makes_a_batch():
     single = ol.run(ol.problems.rosenbrock, ol.GD(lr=ol.inverse_time(0.002, 50)), steps=30)
     np.testing.assert_allclose(traj.xs[:, 1], single.xs, rtol=1e-14)
     assert ol.Nadam(momentum_decay=np.array([0.004, 1.0])).mu(1).shape == (2,)
+
+
+def _airfoil_model():
+    data = ol.datasets.load_airfoil()
+    return data, ol.models.LinearRegression(data.X.shape[1])
+
+
+def test_fit_eval_every_records_the_full_loss_after_those_updates():
+    """Full batch: update k ends epoch k, so eval_loss must equal epoch_loss there."""
+    data, model = _airfoil_model()
+    history = ol.fit(model, data, ol.GD(lr=0.05), batch_size=len(data.X), epochs=7, eval_every=3)
+    np.testing.assert_array_equal(history.eval_updates, [0, 3, 6])
+    np.testing.assert_array_equal(history.eval_loss, history.epoch_loss[[0, 3, 6]])
+    minibatch = ol.fit(model, data, ol.GD(lr=0.05), batch_size=500, epochs=2, eval_every=3,
+                       keep_state=True)
+    np.testing.assert_array_equal(minibatch.eval_updates, [0, 3, 6])  # 4 updates per epoch
+    assert len(minibatch.batch_loss) == 8
+
+
+def test_fit_val_loss_is_the_validation_loss_of_a_hand_run_gd():
+    """val_loss[e] = L_val(θ_e), with θ_e from a plain full-batch GD loop."""
+    data, model = _airfoil_model()
+    train = data._replace(X=data.X[:1000], y=data.y[:1000])
+    val = data._replace(X=data.X[1000:], y=data.y[1000:])
+    history = ol.fit(model, train, ol.GD(lr=0.1), batch_size=len(train.X), epochs=5,
+                     val_data=val, theta0=np.zeros(model.size))
+    theta, expected = np.zeros(model.size), []
+    for _ in range(6):
+        expected.append(model.loss(theta, val.X, val.y))
+        _, g = model.loss_and_grad(theta, train.X, train.y)
+        theta = theta - 0.1 * g
+    np.testing.assert_allclose(history.val_loss, expected, rtol=1e-12)
+    assert history.val_loss[-1] != history.epoch_loss[-1]  # not the training loss

@@ -62,3 +62,26 @@ def test_live_callback_reuses_its_figure_and_shows_the_new_run(explorer):
     expected = ol.run(ol.problems.rosenbrock, ol.Adam(lr=0.05, b1=0.5), steps=40).xs
     np.testing.assert_array_equal(np.column_stack(path.get_data()), expected)
     assert first.get_suptitle() == "lr = 0.05, b1 = 0.5"
+
+
+def test_glass_box_shows_the_learning_rate_of_plain_gd():
+    """For GD, |Δw_i| / |g_i| is exactly η on both coordinates at every update."""
+    explorer = Explorer(ol.problems.ravine(), {"GD": lambda lr: ol.GD(lr=lr)},
+                        {"lr": (-3, -1, 0.1, 0.02, "log")}, steps=30, glass_box=True)
+    fig = explorer.draw(lr=0.02)
+    w1, w2 = fig.axes[2].lines[:2]
+    np.testing.assert_allclose(w1.get_ydata(), 0.02, rtol=1e-12)
+    np.testing.assert_allclose(w2.get_ydata(), 0.02, rtol=1e-12)
+    assert len(w1.get_ydata()) == 30
+
+
+def test_loss_panel_subtracts_the_minimum_value():
+    """The loss curve is f(w) − f*, here with f* = 5 (a shifted ravine)."""
+    ravine = ol.problems.ravine()
+    shifted = ravine.__class__(**{**ravine.__dict__, "f": lambda x: ravine.f(x) + 5.0})
+    explorer = Explorer(shifted, {"GD": lambda lr: ol.GD(lr=lr)},
+                        {"lr": (-3, -1, 0.1, 0.02, "log")}, steps=30)
+    fig = explorer.draw(lr=0.02)
+    (loss,) = [line for line in fig.axes[1].lines if line.get_label() == "GD"]
+    xs = ol.run(ravine, ol.GD(lr=0.02), steps=30).xs
+    np.testing.assert_allclose(loss.get_ydata(), ravine.f(xs), rtol=1e-12)
