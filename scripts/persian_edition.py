@@ -23,6 +23,11 @@ BIN = Path(sys.executable).parent
 LOCALES = ROOT / "locales"
 POT_DIR = ROOT / "_build" / "gettext"
 FA_HTML = ROOT / "_build" / "html" / "fa"
+# Sphinx writes the Persian site here first: myst-nb puts notebook images into
+# <outdir>/../jupyter_execute, which for _build/html/fa would land inside the English site
+# (for _build/html-fa it is _build/jupyter_execute, which the English build fills with the
+# same files). The finished tree is then hard-linked to _build/html/fa.
+FA_OUT = ROOT / "_build" / "html-fa"
 ROOT_PAGE = "book/intro"
 
 
@@ -61,16 +66,20 @@ def po():
 def build(extra=()):
     sphinx_conf()
     run([sys.executable, "-m", "sphinx", "-b", "html", "-D", "language=fa",
-         "-W", "-n", "--keep-going", *extra, ".", FA_HTML,
+         "-W", "-n", "--keep-going", "-q", *extra, ".", FA_OUT,
          "-d", ROOT / "_build" / ".doctrees-fa"], "Persian HTML")
     # the English build's index.html (written by Jupyter Book) sends readers to the root
     # page; the Persian tree gets the same
-    (FA_HTML / "index.html").write_text(
+    (FA_OUT / "index.html").write_text(
         f'<!DOCTYPE html>\n<html lang="fa" dir="rtl"><head><meta charset="utf-8">'
         f'<meta http-equiv="Refresh" content="0; url={ROOT_PAGE}.html">'
         f'<title>redirect</title></head><body><a href="{ROOT_PAGE}.html">{ROOT_PAGE}</a>'
         f'</body></html>\n', encoding="utf-8")
-    shutil.rmtree(FA_HTML / ".buildinfo", ignore_errors=True)
+    shutil.rmtree(FA_HTML, ignore_errors=True)
+    FA_HTML.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(FA_OUT, FA_HTML, copy_function=os.link,
+                    ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
+    print(f"persian_edition: the Persian site is in {FA_HTML.relative_to(ROOT)}/")
 
 
 def main(argv):

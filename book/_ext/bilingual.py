@@ -28,12 +28,19 @@ THEME_LOCALE = HERE / "locale"          # catalogs of theme/extension strings (n
 OTHER = {"en": "fa", "fa": "en"}        # each edition links to the other one
 LABEL = {"en": "English", "fa": "فارسی"}
 RTL = {"fa"}
+VENDOR_STATIC = "_build/static"                  # as in scripts/vendor_assets.py
+FONT = "vendor/vazirmatn/Vazirmatn-NL.woff2"     # scripts/vendor_font.py
 
-# myst-nb's prompts of folded code cells ({type} is source, outputs or content)
-NB_PROMPTS = {
-    "fa": {"nb_code_prompt_show": "نمایش {type} سلول کد",
-           "nb_code_prompt_hide": "پنهان کردن {type} سلول کد"},
+# Configuration values that hold English text shown on every page: myst-nb's prompts of
+# folded code cells ("Show code cell {type}"; the Persian leaves {type} out, which would
+# stay English), sphinx-togglebutton's hints, the theme's search box.
+FIXED_STRINGS = {
+    "fa": {"nb_code_prompt_show": "نمایش محتوای پنهان سلول",
+           "nb_code_prompt_hide": "پنهان کردن محتوای سلول",
+           "togglebutton_hint": "برای نمایش کلیک کنید",
+           "togglebutton_hint_hide": "برای پنهان کردن کلیک کنید"},
 }
+SEARCH_BAR_TEXT = {"fa": "جستجو در این کتاب..."}
 
 
 class MathIsNotAMessage(SphinxTransform):
@@ -69,9 +76,18 @@ def compile_theme_catalogs(app, config):
 def translate_fixed_strings(app, config):
     """Values an extension reads once at start-up: set them for the build's language."""
     lang = language_of(config)
-    for name, value in NB_PROMPTS.get(lang, {}).items():
+    for name, value in FIXED_STRINGS.get(lang, {}).items():
         config[name] = value
+    if lang in SEARCH_BAR_TEXT:
+        config.html_theme_options = {**config.html_theme_options,
+                                     "search_bar_text": SEARCH_BAR_TEXT[lang]}
     if lang in RTL:
+        # the web font, put there by scripts/vendor_font.py (make book-fa runs it)
+        if VENDOR_STATIC not in config.html_static_path:
+            config.html_static_path = [*config.html_static_path, VENDOR_STATIC]
+        font = Path(app.confdir) / VENDOR_STATIC / FONT
+        if not font.is_file():
+            logger.warning("bilingual: %s is missing: run `python scripts/vendor_font.py`", font)
         app.add_css_file("persian-edition.css")
 
 

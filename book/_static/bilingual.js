@@ -16,3 +16,12 @@ document.addEventListener("DOMContentLoaded", function () {
               document.querySelector(".header-article-items__end") || document.body;
   where.insertBefore(link, where.firstChild);
 });
+
+// On a right-to-left page a table without a Persian letter (numbers, symbols, English
+// names) keeps its columns left to right.
+document.addEventListener("DOMContentLoaded", function () {
+  if (document.documentElement.dir !== "rtl") return;
+  document.querySelectorAll("article table").forEach(function (table) {
+    if (!/[\u0600-\u06FF]/.test(table.textContent)) table.classList.add("ltr-table");
+  });
+});
