@@ -14,6 +14,7 @@ Loaded by both builds (`make book` and `make book-fa`). It
    and sphinx-exercise's "Exercise", which are fixed when the build starts).
 """
 
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -52,6 +53,40 @@ class MathIsNotAMessage(SphinxTransform):
     def apply(self, **kwargs):
         for node in self.document.findall(nodes.math_block):
             node["translatable"] = False
+
+
+# what is not prose in a message: math, code, roles and their targets, link targets, HTML
+# tags, URLs; what is left of a message that needs translating has a Latin word
+_NOT_PROSE = re.compile(
+    r"\$\$.*?\$\$|\$[^$]+\$"          # math
+    r"|``.*?``|`[^`]*`"                  # code, role targets
+    r"|\{[\w:-]+\}"                      # {role}
+    r"|\]\([^)]*\)|<[^>]+>"               # link targets, HTML tags
+    r"|https?://\S+",
+    re.S)
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def has_prose(message):
+    """True if a message (MyST source) holds English words to translate; a message of only
+    math, code, markup or Persian (the glossary's Persian cells) needs no translation."""
+    return bool(_LATIN_WORD.search(_NOT_PROSE.sub(" ", message)))
+
+
+class NoProseIsNotUntranslated(SphinxTransform):
+    """translation_progress_classes marks every paragraph without a translation
+    "untranslated" (persian-edition.css sets those left to right); a paragraph with no
+    English prose (only Persian, math or code) needs none, so it loses the mark."""
+
+    default_priority = 955   # after sphinx.transforms.i18n.AddTranslationClasses (950)
+
+    def apply(self, **kwargs):
+        for node in self.document.findall(nodes.Element):
+            if "untranslated" in node.get("classes", []):
+                text = "".join(t.astext() for t in node.findall(nodes.Text)
+                               if not isinstance(t.parent, (nodes.math, nodes.literal)))
+                if not _LATIN_WORD.search(text):
+                    node["classes"].remove("untranslated")
 
 
 def language_of(config):
@@ -123,6 +158,7 @@ def set_direction(app, exception):
 
 def setup(app):
     app.add_transform(MathIsNotAMessage)
+    app.add_transform(NoProseIsNotUntranslated)
     # priority < 800: before sphinx-exercise's init_numfig reads "Exercise"
     app.connect("config-inited", compile_theme_catalogs, priority=100)
     app.connect("config-inited", translate_fixed_strings, priority=100)
