@@ -84,7 +84,7 @@ class NoProseIsNotUntranslated(SphinxTransform):
         for node in self.document.findall(nodes.Element):
             if "untranslated" in node.get("classes", []):
                 text = "".join(t.astext() for t in node.findall(nodes.Text)
-                               if not isinstance(t.parent, (nodes.math, nodes.literal)))
+                               if not isinstance(t.parent, (nodes.math, nodes.literal, nodes.raw)))
                 if not _LATIN_WORD.search(text):
                     node["classes"].remove("untranslated")
 
