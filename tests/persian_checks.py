@@ -133,6 +133,13 @@ def normalize_fa(text):
     return re.sub(r"[\s\u200c]+", "", text)
 
 
+def rendering_pattern(rendering):
+    """A glossary rendering as a pattern over normalize_fa text that lets each word take a
+    plural or ezafe ending: نرخ آموزش also matches نرخ‌های آموزش and نرخ‌ آموزشی."""
+    words = [normalize_fa(w) for w in rendering.split()]
+    return re.compile("(?:هایی|های|ها|ی)?".join(map(re.escape, words)))
+
+
 def glossary_terms(path=GLOSSARY):
     """English term -> set of Persian renderings, from the glossary's tables
     (| <span ...>Persian, alternative</span> | English, alternative (note); more | where |)."""
@@ -168,7 +175,7 @@ def check_terms(catalogs=CATALOGS, glossary=GLOSSARY):
         target = normalize_fa(m.string)
         for term, renderings in terms.items():
             if re.search(rf"\b{re.escape(term)}s?\b", english) and not any(
-                    normalize_fa(r) in target for r in renderings):
+                    rendering_pattern(r).search(target) for r in renderings):
                 problems.append(f"{page}: '{term}' should be "
                                 f"{' or '.join(sorted(renderings))}: {m.string[:80]}…")
     return problems

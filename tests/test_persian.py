@@ -125,6 +125,7 @@ def test_terms_follow_the_glossary():
 
 def test_term_check_catches_another_word(tmp_path):
     write_po(tmp_path, "p", [("Tune the learning rate.", "نرخ آموزش را تنظیم کنید.", False),
+                             ("Adaptive learning rates", "نرخ‌های آموزش وفقی", False),
                              ("Lower the learning rate.", "گام را کوچک کنید.", False)])
     problems = pc.check_terms(tmp_path)
     assert len(problems) == 1 and "learning rate" in problems[0]
