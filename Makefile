@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help book test test-browser test-fast lint notebooks twins homework bench clean
+.PHONY: help book book-fa po check-fa test test-browser test-fast lint notebooks twins homework bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -15,6 +15,19 @@ $(VENV_STAMP): requirements.txt pyproject.toml
 
 book: $(VENV_STAMP)  ## set up .venv and build the HTML book into _build/html
 	.venv/bin/jupyter-book build . -W -n --keep-going
+
+book-fa: $(VENV_STAMP)  ## build the Persian edition into _build/html/fa (from locales/fa)
+	$(PY) scripts/vendor_font.py
+	$(PY) scripts/persian_edition.py build
+
+po: $(VENV_STAMP)  ## after an English change: refresh the Persian catalogs locales/fa/**/*.po
+	$(PY) scripts/persian_edition.py po
+
+# CI: make book po book-fa check-fa test-browser (po first: a changed English paragraph
+# then counts as untranslated even if nobody ran make po)
+check-fa: $(VENV_STAMP)  ## after make book, po, book-fa: the Persian edition's checks
+	-$(PY) scripts/persian_edition.py stat
+	PERSIAN_REQUIRED=1 $(PY) -m pytest -q tests/test_persian.py
 
 test: $(VENV_STAMP)  ## set up .venv and run every test (lint, unit, notebooks)
 	$(PY) -m ruff check .

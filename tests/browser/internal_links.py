@@ -18,6 +18,7 @@ LINK_ATTRS = {
     "a": "href", "area": "href", "link": "href", "img": "src", "script": "src",
     "iframe": "src", "source": "src", "video": "src", "audio": "src", "embed": "src",
 }
+# at any depth: the Persian edition (fa/) has its own _static/ with template files
 SKIP_DIRS = {"_static", "_sources", "_images"}
 
 
@@ -54,7 +55,7 @@ def _parse(path):
 def pages(site):
     site = Path(site)
     return sorted(p for p in site.rglob("*.html")
-                  if not SKIP_DIRS.intersection(p.relative_to(site).parts[:1]))
+                  if not SKIP_DIRS.intersection(p.relative_to(site).parts[:-1]))
 
 
 def is_external(url):
