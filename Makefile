@@ -14,6 +14,7 @@ $(VENV_STAMP): requirements.txt pyproject.toml
 	touch $(VENV_STAMP)
 
 book: $(VENV_STAMP)  ## set up .venv and build the HTML book into _build/html
+	$(PY) scripts/vendor_assets.py
 	.venv/bin/jupyter-book build . -W -n --keep-going
 
 test: $(VENV_STAMP)  ## set up .venv and run every test (lint, unit, notebooks)
