@@ -371,7 +371,7 @@ _MATH_JS = """() => ({
 })"""
 
 
-def check_page(page, url, expect=None, screenshot=None, timeout_ms=30000):
+def check_page(page, url, expect=None, screenshot=None, timeout_ms=60000):
     """Load `url` in `page` (from `new_page`) and return a PageReport listing every problem:
     HTTP status, unexpected console/page errors, failed local requests, math not typeset,
     broken or empty images, widgets not rendered, an animation that does not move.
