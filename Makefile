@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help book test test-browser test-fast lint notebooks homework bench clean
+.PHONY: help book test test-browser test-fast lint notebooks homework bench clean lab
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -16,6 +16,9 @@ $(VENV_STAMP): requirements.txt pyproject.toml
 book: $(VENV_STAMP)  ## set up .venv and build the HTML book into _build/html
 	$(PY) scripts/vendor_assets.py
 	.venv/bin/jupyter-book build . -W -n --keep-going
+
+lab: $(VENV_STAMP)  ## set up .venv and open JupyterLab on notebooks/ (LAB_ARGS="--no-browser --port=8890")
+	.venv/bin/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
 test: $(VENV_STAMP)  ## set up .venv and run every test (lint, unit, notebooks)
 	$(PY) -m ruff check .
