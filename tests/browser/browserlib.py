@@ -399,8 +399,12 @@ def check_page(page, url, expect=None, screenshot=None, timeout_ms=60000):
             report.problems.append(f"HTTP status {report.status}")
         try:
             page.wait_for_load_state("networkidle", timeout=timeout_ms)
-        except Exception:  # noqa: BLE001  (a page that never settles is reported below)
-            report.problems.append("network never went idle")
+            report.notes["network_idle"] = True
+        except Exception:  # noqa: BLE001
+            # On a loaded machine a page can take longer than this; that alone is not a
+            # fault. What the page must show (math, widgets, images, explorers) is checked
+            # below, each with its own wait, and requests to other hosts are refused.
+            report.notes["network_idle"] = False
         page.evaluate(_SETTLE_JS)
 
         # widgets: html-manager renders the embedded state into DOM
