@@ -14,6 +14,7 @@ when they are missing.
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -154,13 +155,31 @@ def jupyterlab(tmp_path):
         yield server
 
 
+# Page errors that are expected, each with its reason (matched on message and stack).
+ALLOWED_PAGE_ERRORS = [
+    # JupyterLab 4.6's cell toolbar checks whether a markdown cell's rendered text overlaps
+    # the toolbar by reaching into the default markdown renderer's widgets; jupyterlab-myst
+    # renders markdown cells with its own widget, so the check reads `.node` of undefined
+    # when the toolbar is shown on a markdown cell. Only that overlap check fails (console
+    # only; the cell renders, the toolbar works). Without jupyterlab-myst it is absent.
+    (re.compile(r"Cannot read properties of undefined \(reading 'node'\)"),
+     re.compile(r"_markdownOverlapsToolbar")),
+]
+
+
+def unexpected(errors):
+    return [e for e in errors
+            if not any(text.search(e) and stack.search(e) for text, stack in ALLOWED_PAGE_ERRORS)]
+
+
 def test_explorer_slider_redraws_figure(browser, jupyterlab, tmp_path):
     base, token, path = jupyterlab
     page = bl.new_page(browser, base)
     shots = bl.screenshot_dir(bl.book_html())   # CI artefacts, beside the book's
     shots.mkdir(parents=True, exist_ok=True)
     errors = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("pageerror", lambda err: errors.append(
+        f"{err}\n{(getattr(err, 'stack', '') or '')[:1500]}"))
     try:
         page.goto(f"{base}lab/tree/{path}?token={token}", wait_until="load", timeout=60000)
         page.locator(".jp-NotebookPanel .jp-Notebook").first.wait_for(timeout=90000)
@@ -229,7 +248,7 @@ def test_explorer_slider_redraws_figure(browser, jupyterlab, tmp_path):
     assert value_after != value_before, (value_before, value_after)
     assert after != before
     assert after.startswith("data:image/png;base64,")
-    assert not errors, errors
+    assert not unexpected(errors), errors
 
 
 # ------------------------------------------------------------------ MyST in JupyterLab
