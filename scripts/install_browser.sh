@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Install what the browser tests need (idempotent; safe to run on every CI run):
 #   - Debian's chromium (/usr/bin/chromium), only if missing (apt-get; CI runs as root)
-#   - Python playwright and jupyterlab into .venv (pinned; never `playwright install`:
-#     it downloads a browser of its own, which fails offline — we drive Debian's)
-#   - local copies of the CDN scripts the built pages load (MathJax 3, require.js,
-#     @jupyter-widgets/html-manager 1.0.6), fetched with `npm pack` into the gitignored
-#     tests/browser/.assets/ and checked against pinned sha512 integrities
+#   - Python playwright, jupyterlab and jupyterlab-myst into .venv (pinned; never
+#     `playwright install`: it downloads a browser of its own, which fails offline — we
+#     drive Debian's)
+# (The built book needs nothing else: it serves its own MathJax, require.js and widget
+#  manager, which `make book` copies in with scripts/vendor_assets.py.)
 # Usage: bash scripts/install_browser.sh        (PYTHON=path/to/python to use another env)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 PLAYWRIGHT_PIN="playwright==1.65.2"
 JUPYTERLAB_PIN="jupyterlab==4.6.6"
+MYST_PIN="jupyterlab-myst==2.7.0"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_install() {
@@ -23,21 +24,15 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "install_browser: installing Debian chromium"
     apt_install chromium
 fi
-if ! command -v npm >/dev/null; then
-    echo "install_browser: installing Debian npm"
-    apt_install nodejs npm
-fi
 
 if [ ! -x "$PY" ]; then
     echo "install_browser: $PY not found (run make test or make book first to create .venv)" >&2
     exit 1
 fi
-if ! "$PY" -m pip show --quiet playwright jupyterlab >/dev/null 2>&1 \
-   || [ "$("$PY" -c 'import importlib.metadata as m; print(m.version("playwright"), m.version("jupyterlab"))')" \
-        != "${PLAYWRIGHT_PIN#*==} ${JUPYTERLAB_PIN#*==}" ]; then
-    echo "install_browser: pip install $PLAYWRIGHT_PIN $JUPYTERLAB_PIN"
-    "$PY" -m pip install --quiet "$PLAYWRIGHT_PIN" "$JUPYTERLAB_PIN"
+if ! "$PY" -m pip show --quiet playwright jupyterlab jupyterlab-myst >/dev/null 2>&1 \
+   || [ "$("$PY" -c 'import importlib.metadata as m; print(*(m.version(p) for p in ("playwright", "jupyterlab", "jupyterlab-myst")))')" \
+        != "${PLAYWRIGHT_PIN#*==} ${JUPYTERLAB_PIN#*==} ${MYST_PIN#*==}" ]; then
+    echo "install_browser: pip install $PLAYWRIGHT_PIN $JUPYTERLAB_PIN $MYST_PIN"
+    "$PY" -m pip install --quiet "$PLAYWRIGHT_PIN" "$JUPYTERLAB_PIN" "$MYST_PIN"
 fi
-
-"$PY" tests/browser/install_assets.py
 /usr/bin/chromium --version 2>/dev/null | grep -i chromium || true

@@ -1,10 +1,12 @@
 """Binder readiness: what mybinder.org builds from this repository works.
 
-repo2docker reads runtime.txt (the Python version) and requirements.txt (pip install -r,
-from the repository root, so `-e .` installs optlib), then opens a notebook in JupyterLab.
-`test_fresh_env_runs_a_chapter` does the same in a brand-new virtual environment (no
-system site-packages; pip may use its local wheel cache) and executes one chapter
-notebook in it with nbclient. It takes a minute or two: SKIP_BINDER_ENV=1 skips it
+repo2docker prefers the binder/ folder: binder/runtime.txt (the Python version) and
+binder/requirements.txt (pip install -r, run from the repository root, so `-e .` installs
+optlib), the runtime-only environment (no book build, no tests). It is also the path a
+student without `make` follows (README: venv, pip install -r binder/requirements.txt,
+jupyter lab). `test_fresh_env_runs_a_chapter` does that in a brand-new virtual
+environment (no system site-packages; pip may use its local wheel cache) and executes one
+chapter notebook in it with nbclient. It takes a minute or two: SKIP_BINDER_ENV=1 skips it
 locally; in CI (CI=true) it always runs.
 
 The launch buttons: _config.yml must name the BinderHub, the repository and its branch,
@@ -38,8 +40,21 @@ def chapter_notebook():
     return chapters[0] if chapters else FIXTURE
 
 
+BINDER = ROOT / "binder"
+
+
+def requirement_lines(path):
+    lines = [line.split("#")[0].strip() for line in Path(path).read_text().splitlines()]
+    return [line for line in lines if line]
+
+
+def pins(path):
+    return {re.split(r"[=<>~!\[ ]", line)[0].lower(): line
+            for line in requirement_lines(path) if not line.startswith("-")}
+
+
 def runtime_version():
-    match = re.fullmatch(r"python-(\d+)\.(\d+)\s*", (ROOT / "runtime.txt").read_text())
+    match = re.fullmatch(r"python-(\d+)\.(\d+)\s*", (BINDER / "runtime.txt").read_text())
     assert match, "runtime.txt must read python-X.Y (repo2docker's format)"
     return int(match[1]), int(match[2])
 
@@ -52,16 +67,30 @@ def test_runtime_txt_matches_project():
         f"runtime.txt python-{version} is older than pyproject's requires-python"
 
 
-def test_requirements_pin_what_binder_needs():
-    lines = [line.split("#")[0].strip() for line in
-             (ROOT / "requirements.txt").read_text().splitlines()]
-    names = {re.split(r"[=<>~!\[ ]", line)[0].lower() for line in lines if line}
-    assert "-e ." in lines, "requirements.txt must install optlib (-e .) for Binder"
-    for needed in ("numpy", "matplotlib", "ipywidgets", "ipykernel"):
-        assert needed in names, f"requirements.txt lacks {needed}"
-    for line in lines:
-        if line and not line.startswith("-"):
-            assert "==" in line, f"unpinned requirement (Binder builds change under you): {line}"
+def test_binder_runtime_matches_root():
+    assert (BINDER / "runtime.txt").read_text() == (ROOT / "runtime.txt").read_text()
+
+
+def test_binder_requirements_are_runtime_only_and_pinned():
+    lines = requirement_lines(BINDER / "requirements.txt")
+    names = pins(BINDER / "requirements.txt")
+    assert "-e ." in lines, "binder/requirements.txt must install optlib (-e .)"
+    for needed in ("numpy", "matplotlib", "ipywidgets", "ipykernel", "jupyterlab",
+                   "jupyterlab-myst"):
+        assert needed in names, f"binder/requirements.txt lacks {needed}"
+    for tool in ("jupyter-book", "pytest", "playwright", "ruff", "hypothesis", "nbval",
+                 "sphinx-exercise", "sphinx-proof"):
+        assert tool not in names, f"{tool} is a maintainer's tool, not for Binder"
+    for line in names.values():
+        assert "==" in line, f"unpinned requirement (Binder builds change under you): {line}"
+    root = pins(ROOT / "requirements.txt")
+    for name, line in names.items():
+        assert root.get(name, line) == line, f"{line} differs from requirements.txt: {root[name]}"
+    # otter-grader comes without its heavy extras, from no-deps.txt (postBuild)
+    no_deps = pins(BINDER / "no-deps.txt")
+    assert no_deps.get("otter-grader") == root["otter-grader"], no_deps
+    assert "binder/no-deps.txt" in (BINDER / "postBuild").read_text()
+    assert os.access(BINDER / "postBuild", os.X_OK), "binder/postBuild must be executable"
 
 
 def test_launch_buttons_configured():
@@ -108,6 +137,19 @@ print(nb.cells[-1].outputs[0]["text"].strip())
 """
 
 
+RUN_GRADER_CHECK = r"""
+import sys, nbformat
+from nbclient import NotebookClient
+nb = nbformat.read(sys.argv[1], as_version=4)
+cut = next(i for i, c in enumerate(nb.cells)
+           if c.cell_type == "code" and "grader.check(" in c.source)
+nb.cells = nb.cells[:cut + 1]   # up to the first grader.check, answers left blank
+NotebookClient(nb, timeout=600, kernel_name="python3").execute()
+for out in nb.cells[-1].outputs:
+    print(out.get("data", {}).get("text/plain", out.get("text", "")))
+"""
+
+
 def test_fresh_env_runs_a_chapter(tmp_path):
     if os.environ.get("SKIP_BINDER_ENV") == "1" and os.environ.get("CI") != "true":
         pytest.skip("SKIP_BINDER_ENV=1 (this test always runs in CI)")
@@ -122,15 +164,34 @@ def test_fresh_env_runs_a_chapter(tmp_path):
     env["JUPYTER_DATA_DIR"] = str(tmp_path / "jupyter-data")   # no user-wide kernelspecs
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     install = subprocess.run([str(python), "-m", "pip", "install", "-q", "-r",
-                              "requirements.txt"], cwd=ROOT, env=env,
+                              "binder/requirements.txt"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=1800)
+    assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
+    # what binder/postBuild runs (and a student without make, by hand)
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "-r",
+                              "binder/no-deps.txt"], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=1800)
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     check = subprocess.run([str(python), "-m", "pip", "check"], env=env,
                            capture_output=True, text=True)
-    assert check.returncode == 0, check.stdout
+    # only the extras left out on purpose may be missing: PDF export and sphinx
+    unexpected = [line for line in check.stdout.splitlines()
+                  if line.strip() and not re.search(r"requires (playwright|sphinx)\b", line)]
+    assert not unexpected, check.stdout
     # what Binder's JupyterLab needs to show the widgets (the prebuilt labextension)
-    subprocess.run([str(python), "-c", "import ipywidgets, jupyterlab_widgets, optlib"],
-                   cwd=tmp_path, env=env, check=True)
+    subprocess.run([str(python), "-c", "import ipywidgets, jupyterlab_widgets, "
+                    "jupyterlab_myst, otter, optlib"], cwd=tmp_path, env=env, check=True)
+    # the student's "Without make" path ends with `jupyter lab`: it is there
+    assert (venv / "bin" / "jupyter-lab").exists()
+
+    homework = ROOT / "notebooks" / "homework" / "hw1.ipynb"
+    if homework.exists():
+        run = subprocess.run([str(python), "-c", RUN_GRADER_CHECK, str(homework)],
+                             cwd=homework.parent, env=env, capture_output=True, text=True,
+                             timeout=900)
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+        # the unanswered question fails its public test: grader.check ran and reported
+        assert "q1" in run.stdout and "failed" in run.stdout.lower(), run.stdout[-2000:]
 
     notebook = chapter_notebook()
     run = subprocess.run([str(python), "-c", RUN_NOTEBOOK, str(notebook),

@@ -6,7 +6,8 @@ on every run. Its `_config.yml` is written here from the project's `_config.yml`
 same parse settings, repository and launch buttons, with the repository path pointing at
 the fixture folder (so its Binder link names a real notebook of the repository) and
 `execute_notebooks: force` (the fixture notebook is committed without outputs); the
-project's own static files and bibliography are left out.
+project's bibliography is left out; its static files and local extensions are used by
+absolute path (so the fixture, too, loads nothing from another host).
 """
 
 import shutil
@@ -27,10 +28,14 @@ def config():
     repository = dict(project.get("repository") or {})
     repository["path_to_book"] = SOURCE.relative_to(ROOT).as_posix()
     sphinx = dict(project.get("sphinx") or {})
-    # the project's own static files and bibliography are not part of the fixture
-    sphinx["config"] = {k: v for k, v in (sphinx.get("config") or {}).items()
-                        if k not in {"html_static_path", "html_css_files", "html_js_files"}
-                        and not k.startswith("bibtex")}
+    # the bibliography is not part of the fixture; static files (the project's scripts and
+    # the vendored MathJax/widget manager) are the project's, named by absolute path
+    config = {k: v for k, v in (sphinx.get("config") or {}).items()
+              if not k.startswith("bibtex")}
+    config["html_static_path"] = [str(ROOT / p) for p in config.get("html_static_path", [])]
+    sphinx["config"] = config
+    sphinx["local_extensions"] = {name: str(ROOT / path)
+                                  for name, path in (sphinx.get("local_extensions") or {}).items()}
     return {
         "title": "Browser-test fixture",
         "only_build_toc_files": True,

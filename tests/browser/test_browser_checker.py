@@ -55,8 +55,13 @@ def test_fixture_notebook_page_has_binder_link(fixture_book):
 
 
 def _drop_mathjax(html):
-    return re.sub(r'<script[^>]*src="https://cdn\.jsdelivr\.net/npm/mathjax@3[^"]*"[^>]*>'
-                  r'</script>', "", html)
+    return re.sub(r'<script[^>]*src="[^"]*_static/vendor/mathjax/[^"]*"[^>]*></script>', "", html)
+
+
+def _load_from_cdn(html):
+    # what every page did before the site served its own copies: MathJax from a CDN
+    return re.sub(r'src="[^"]*_static/vendor/mathjax/es5/tex-mml-chtml\.js[^"]*"',
+                  'src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"', html)
 
 
 def _break_figure(html):
@@ -88,6 +93,8 @@ def _stuck_animation(html):
 
 BROKEN = {
     "no_mathjax": (_drop_mathjax, bl.Expect(math=True), "the source has math"),
+    "cdn_request": (_load_from_cdn, bl.Expect(math=True), "request to another host (refused): "
+                    "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"),
     "figure_404": (_break_figure, bl.Expect(), "image not loaded: "),
     "figure_404_status": (_break_figure, bl.Expect(), "HTTP 404 for "),
     "page_error": (_inject_error, bl.Expect(), "console error: pageerror: injected failure"),
