@@ -174,7 +174,12 @@ def check_terms(catalogs=CATALOGS, glossary=GLOSSARY):
         english = prose(m.id).lower()
         target = normalize_fa(m.string)
         for term, renderings in terms.items():
-            if re.search(rf"\b{re.escape(term)}s?\b", english) and not any(
+            # the longer term wins: "correction" inside "bias correction" is that term's
+            longer = [t for t in terms if t != term and re.search(rf"\b{re.escape(term)}\b", t)]
+            text = english
+            for t in longer:
+                text = re.sub(rf"\b{re.escape(t)}s?\b", " ", text)
+            if re.search(rf"\b{re.escape(term)}s?\b", text) and not any(
                     rendering_pattern(r).search(target) for r in renderings):
                 problems.append(f"{page}: '{term}' should be "
                                 f"{' or '.join(sorted(renderings))}: {m.string[:80]}…")
