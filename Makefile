@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help book test test-browser test-fast lint notebooks homework bench clean
+.PHONY: help book test test-browser test-fast lint notebooks homework bench perturb ledger clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,12 @@ lint: $(VENV_STAMP)  ## ruff on the package, tests, scripts
 
 notebooks: $(VENV_STAMP)  ## re-execute every chapter notebook in place (after changing optlib)
 	$(PY) scripts/execute_notebooks.py
+
+perturb: $(VENV_STAMP)  ## re-execute the chapters under another BLAS kernel/thread count; list changed cells
+	$(PY) scripts/perturb_notebooks.py
+
+ledger: $(VENV_STAMP)  ## regenerate book/claims.md from the chapters' glued claims
+	$(PY) scripts/make_ledger.py
 
 homework: $(VENV_STAMP)  ## regenerate student notebooks and autograder zips from instructor/
 	$(PY) scripts/build_homework.py
