@@ -1,6 +1,6 @@
 """Re-execute chapter notebooks under a numerical perturbation; list the cells whose output changes.
 
-    python scripts/perturb_notebooks.py                          # every chapter, both perturbations
+    python scripts/perturb_notebooks.py                          # every chapter, all perturbations
     python scripts/perturb_notebooks.py notebooks/15_comparison.ipynb --only kernel
     python scripts/perturb_notebooks.py --only threads --keep /tmp/perturbed
 
@@ -13,7 +13,10 @@ widget ids skipped, the patterns of tests/nbval_sanitize.cfg applied):
 - kernel:  the other OpenBLAS CPU kernel this machine supports
            (OPENBLAS_CORETYPE=Haswell on an AVX-512 machine, SkylakeX on an AVX2
            one is not possible, so there it falls back to Sandybridge);
-- threads: OPENBLAS_NUM_THREADS=2 instead of the 1 the notebooks are executed with.
+- threads: OPENBLAS_NUM_THREADS=2 instead of the 1 the notebooks are executed with;
+- simd:    numpy's own AVX-512 loops switched off (NPY_DISABLE_CPU_FEATURES), so
+           exp, log, power, sqrt and reductions take the AVX2 code path, as on
+           an AVX2 laptop (OpenBLAS is not the only code that depends on the CPU).
 
 It prints one line per changed cell (notebook, cell index, first differing line
 of the committed and the perturbed output) and exits with 1 if any cell
@@ -57,14 +60,24 @@ def openblas_core():
     return None
 
 
+def avx512_targets():
+    """numpy's dispatch targets above AVX2 that this CPU runs (to switch off)."""
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    return [name for name in __cpu_dispatch__
+            if ("AVX512" in name or name == "X86_V4") and __cpu_features__.get(name)]
+
+
 def perturbations(only):
     core = openblas_core()
     other = {"SkylakeX": "Haswell", "Cooperlake": "Haswell", "SapphireRapids": "Haswell",
              "Zen": "Sandybridge", "Haswell": "Sandybridge"}.get(core or "", "Haswell")
+    simd = avx512_targets()
     table = {
         "kernel": ({"OPENBLAS_CORETYPE": other, "OPENBLAS_NUM_THREADS": "1"},
                    f"OpenBLAS kernel {other} instead of {core}"),
         "threads": ({"OPENBLAS_NUM_THREADS": "2"}, "2 BLAS threads instead of 1"),
+        "simd": ({"NPY_DISABLE_CPU_FEATURES": " ".join(simd), "OPENBLAS_NUM_THREADS": "1"},
+                 f"numpy without its {' '.join(simd) or '(no)'} loops"),
     }
     return [(name, *table[name]) for name in only]
 
@@ -154,7 +167,7 @@ def compare(committed, perturbed, patterns):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", help="default: every notebooks/NN_*.ipynb")
-    parser.add_argument("--only", action="append", choices=["kernel", "threads"],
+    parser.add_argument("--only", action="append", choices=["kernel", "threads", "simd"],
                         help="one perturbation (repeatable); default: both")
     parser.add_argument("--keep", help="folder to keep the perturbed notebooks in")
     parser.add_argument("--lines", type=int, default=4, help="differing lines shown per cell")
@@ -167,7 +180,7 @@ def main(argv=None):
     keep.mkdir(parents=True, exist_ok=True)
     patterns = sanitize_patterns()
     total_changed = 0
-    for name, env, description in perturbations(args.only or ["kernel", "threads"]):
+    for name, env, description in perturbations(args.only or ["kernel", "threads", "simd"]):
         print(f"== {name}: {description}", flush=True)
         for path in paths:
             start = time.perf_counter()
