@@ -159,9 +159,9 @@ def computed_text(nb):
             if output.get("output_type") == "stream":
                 parts.append(_text(output.get("text", "")))
             data = output.get("data", {})
-            for mime in ("text/plain", "text/markdown"):
-                if mime in data:
-                    parts.append(_text(data[mime]))
+            for mime, value in data.items():  # glue stores text/plain under a record prefix
+                if mime.endswith(("text/plain", "text/markdown")):
+                    parts.append(_text(value))
     return "\n".join(parts)
 
 
