@@ -148,7 +148,8 @@ def render(claims):
         "*not testable* with the book's means.",
         "- Where randomness is involved (initial weights, mini-batch order), the statistic is a "
         "mean over several seeds with its spread, and a difference smaller than its noise never "
-        "decides a verdict. Learning rates are tuned on seeds that are not used for the evaluation.",
+        "decides a verdict. Learning rates are tuned on seeds that are not used for the "
+        "evaluation.",
         "- The strings below are read from the chapters' executed outputs by "
         "`scripts/make_ledger.py`; none is typed here. A test fails when this page and the "
         "chapters disagree.",
