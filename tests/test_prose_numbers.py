@@ -8,7 +8,7 @@ option lines (:label: …), (label)= targets, URLs, link targets, HTML tags.
 Every remaining number with at least two significant digits (1.5, 0.25, 4245,
 17 000, 6.6e-7, 29×, 3.2 %; not 0.5, 2, 10, 1e-3, 300) must appear as a whole
 numeric token in the same notebook's code sources or text outputs (stream,
-text/plain, text/markdown, glue), after normalising thousands separators
+text/plain, text/markdown, glue, HTML tables), after normalising thousands separators
 (space, thin space, comma) and the minus sign. Signs are ignored: prose may say
 "a drop of 0.25" where the output prints -0.25.
 
@@ -162,6 +162,9 @@ def computed_text(nb):
             for mime, value in data.items():  # glue stores text/plain under a record prefix
                 if mime.endswith(("text/plain", "text/markdown")):
                     parts.append(_text(value))
+            html = _text(data.get("text/html", ""))
+            if html and len(html) < 200_000:  # a table, not an embedded animation
+                parts.append(re.sub(r"<[^>]*>", " ", html))
     return "\n".join(parts)
 
 
