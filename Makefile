@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help book book-fa po check-fa test test-browser test-fast lint notebooks twins homework bench clean lab
+.PHONY: help book book-fa po check-fa test test-browser test-fast lint notebooks twins homework bench perturb ledger clean lab
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -62,9 +62,16 @@ lint: $(VENV_STAMP)  ## ruff (lint and format check) on the package, tests, scri
 notebooks: $(VENV_STAMP)  ## re-execute every chapter notebook in place (after changing optlib)
 	$(PY) scripts/execute_notebooks.py
 	$(PY) scripts/notebook_twins.py
+	$(PY) scripts/make_ledger.py
 
 twins: $(VENV_STAMP)  ## rewrite the MyST twin (.md) of every chapter notebook and homework master
 	$(PY) scripts/notebook_twins.py
+
+perturb: $(VENV_STAMP)  ## re-execute the chapters under another BLAS kernel/thread count; list changed cells
+	$(PY) scripts/perturb_notebooks.py
+
+ledger: $(VENV_STAMP)  ## regenerate book/claims.md from the chapters' glued claims
+	$(PY) scripts/make_ledger.py
 
 homework: $(VENV_STAMP)  ## regenerate student notebooks and autograder zips from instructor/
 	$(PY) scripts/build_homework.py
