@@ -8,6 +8,8 @@ Every submission (a notebook, or every *.ipynb in a folder given) is graded by `
 in its own process group, under a wall-clock limit (`--timeout`) and a memory limit
 (`--memory`, an address-space limit that the notebook's kernel inherits), and then:
 
+* every cell may use at most `--cell-seconds` of CPU time (a first cell added for grading
+  stops it; the tests' own time limits stop endless loops inside the checks);
 * if otter writes a result for every question, that is the grade;
 * if not (the kernel died: `os._exit`, the out-of-memory killer; the time ran out: a
   top-level endless loop; otter itself failed: a `BaseException` escaping a test), the
@@ -88,6 +90,11 @@ def scan_source(source):
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in _SUSPICIOUS_NAMES:
             reasons.append(f"uses `{node.id}` ({_SUSPICIOUS_NAMES[node.id]})")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("getattr", "vars") and not (
+                    len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+                    and not str(node.args[1].value).startswith("__")):
+            reasons.append(f"uses `{node.func.id}` with a computed attribute name")
         elif isinstance(node, ast.Attribute) and node.attr in _SUSPICIOUS_ATTRIBUTES:
             reasons.append(f"uses `.{node.attr}`")
         elif isinstance(node, ast.Import | ast.ImportFrom):
@@ -240,8 +247,45 @@ def with_answers(nb, skeleton, present, answers, keep_other_cells=True):
     return out
 
 
+CELL_LIMIT_SOURCE = """\
+# Added by scripts/grade_submissions.py: every cell of the submission may use at most
+# {seconds} s of CPU time (a top-level endless loop costs that cell, not the whole run).
+import signal as _grading_signal
+
+
+def _grading_cell_limit(signum, frame):
+    raise KeyboardInterrupt("this cell used more than {seconds} s of CPU time and was stopped")
+
+
+def _grading_arm(info=None):
+    text = getattr(info, "raw_cell", "") or ""
+    grading = "otter" in text or "grader." in text
+    _grading_signal.setitimer(_grading_signal.ITIMER_VIRTUAL, 0 if grading else {seconds}, 1.0)
+
+
+def _grading_disarm(result=None):
+    _grading_signal.setitimer(_grading_signal.ITIMER_VIRTUAL, 0, 0)
+
+
+_grading_signal.signal(_grading_signal.SIGVTALRM, _grading_cell_limit)
+get_ipython().events.register("pre_run_cell", _grading_arm)
+get_ipython().events.register("post_run_cell", _grading_disarm)
+"""
+
+
+def with_cell_limit(nb, seconds):
+    """nb with a first cell that limits the CPU time of every later cell."""
+    if not seconds:
+        return nb
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    cell = nbformat.v4.new_code_cell(CELL_LIMIT_SOURCE.format(seconds=int(seconds)))
+    cell.id = "grading-cell-limit"
+    nb.cells.insert(0, cell)
+    return nb
+
+
 def grade_submission(notebook, autograder, skeleton_path, out_dir, timeout, memory_bytes,
-                     hold_flagged=True):
+                     hold_flagged=True, cell_seconds=60):
     """Grade one notebook; writes results.json and grade.json into out_dir, returns the grade."""
     start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -263,7 +307,7 @@ def grade_submission(notebook, autograder, skeleton_path, out_dir, timeout, memo
         def attempt(label, candidate):
             path = scratch / label / Path(notebook).name
             path.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(candidate, path)
+            nbformat.write(with_cell_limit(candidate, cell_seconds), path)
             results, problem = otter_run(autograder, path, out_dir / "runs" / label, timeout,
                                          memory_bytes)
             ok = _complete(results, questions)
@@ -369,6 +413,8 @@ def main(argv=None):
                         help="seconds for one otter run (default 900)")
     parser.add_argument("--memory", type=float, default=4.0,
                         help="address-space limit of a run in GiB (default 4; 0: none)")
+    parser.add_argument("--cell-seconds", type=float, default=60,
+                        help="CPU seconds one cell of a submission may use (default 60; 0: none)")
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     parser.add_argument("--keep-flagged", action="store_true",
                         help="do not hold questions flagged by the tamper scan at 0")
@@ -395,7 +441,8 @@ def main(argv=None):
     def one(item):
         name, path = item
         grade = grade_submission(path.resolve(), autograder, skeleton, (args.out / name).resolve(),
-                                 args.timeout, memory, hold_flagged=not args.keep_flagged)
+                                 args.timeout, memory, hold_flagged=not args.keep_flagged,
+                                 cell_seconds=args.cell_seconds)
         done[0] += 1
         print(f"[{done[0]}/{len(notebooks)}] {summary_line(name, grade)}", flush=True)
         return name, grade

@@ -22,6 +22,7 @@ run if one of them has been replaced.
 """
 
 import contextlib
+import importlib
 import os
 import signal
 import sys
@@ -91,25 +92,24 @@ def _short(text, n=200):
 # --- no optlib inside the answers ------------------------------------------------
 
 
-def _is_optlib(obj):
-    """True for optlib's classes, functions and objects, and classes with optlib's methods."""
+def _optlib_part(obj):
+    """The optlib module `obj` (or its class, or its init/update) comes from, else None."""
     items = [obj, type(obj)]
     if isinstance(obj, type):
         items += [getattr(obj, "init", None), getattr(obj, "update", None)]
     for item in items:
         module = getattr(item, "__module__", None)
         if isinstance(module, str) and (module == "optlib" or module.startswith("optlib.")):
-            return True
-    return False
+            return module
+    return None
 
 
 def refuse_optlib(obj, name):
     """Fail if `obj` (the student's answer called `name`) is optlib's own code."""
-    if obj is not None and _is_optlib(obj):
-        raise _fail(
-            f"`{name}` is optlib's code, not yours (it comes from "
-            f"{getattr(obj, '__module__', 'optlib')}); write it yourself with numpy"
-        )
+    module = None if obj is None else _optlib_part(obj)
+    if module:
+        raise _fail(f"`{name}` is optlib's code, not yours (it comes from {module}); "
+                    "write it yourself with numpy")
 
 
 def _refusing_code(label, original):
@@ -134,6 +134,9 @@ class no_optlib:
         targets = [(optlib, name) for name in _OPTLIB_ONLY]
         for sub, names in _OPTLIB_FUNCTIONS.items():
             module = sys.modules.get(f"optlib.{sub}")
+            if module is None:  # import it now, or the student's code would get it fresh
+                with contextlib.suppress(Exception):
+                    module = importlib.import_module(f"optlib.{sub}")
             targets += [(module, name) for name in names if module is not None]
         for module, name in targets:
             obj = module.__dict__.get(name)
