@@ -62,8 +62,8 @@ def describe(questions):
 # --- the assignments as written -------------------------------------------------
 
 
-def test_there_are_five_assignments_with_autograded_and_written_questions():
-    assert hs.ASSIGNMENTS == ["hw1", "hw2", "hw3", "hw4", "hw5"]
+def test_there_are_six_assignments_with_autograded_and_written_questions():
+    assert hs.ASSIGNMENTS == ["hw1", "hw2", "hw3", "hw4", "hw5", "hw6"]
     for name in hs.ASSIGNMENTS:
         config = hs.questions(name)
         assert hs.autograded(name), f"{name} has no autograded question"
