@@ -19,8 +19,9 @@ in its own process group, under a wall-clock limit (`--timeout`) and a memory li
   other question is graded normally;
 * the answer cells (and any cell that differs from the skeleton) are scanned for code that
   touches the checker, otter, numpy's namespace, optlib's namespace, sys.modules, builtins,
-  files, processes or signals. A flagged question is held at 0 in scores.csv until a
-  person has read it (its otter score stays in grade.json).
+  files, processes or signals (beyond what the skeleton's own cell does). Such code can
+  change the grading of every question, so all questions of a flagged submission are held at
+  0 in scores.csv until a person has read it (the otter scores stay in grade.json).
 
 For each submission it writes <out>/<name>/results.json (otter's, of the run the scores
 come from), <out>/<name>/grade.json (scores, messages, flags, runs) and prints one line; at
@@ -124,25 +125,20 @@ def answer_cells(skeleton):
     return found
 
 
-def scan_notebook(nb, skeleton, questions):
-    """{question or '*': [reasons]} for answer cells and for cells that differ from the
-    skeleton outside the answers ('*': blamed on every question)."""
+def scan_notebook(nb, skeleton):
+    """Reasons to read a submission by hand: what its answer cells, and every cell that
+    differs from the skeleton, do beyond what the skeleton's own cell already did."""
     given = {c.source.strip() for c in skeleton.cells if c.cell_type == "code"}
-    owner = {cid: q for q, ids in answer_cells(skeleton).items() for cid in ids}
-    flags = {}
+    skeleton_source = {c.get("id"): c.source for c in skeleton.cells}
+    reasons = []
     for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        cid = cell.get("id")
-        question = owner.get(cid)
-        if question is None and cell.source.strip() in given:
+        if cell.cell_type != "code" or cell.source.strip() in given:
             continue  # a given cell (otter's own cells included), unchanged
-        reasons = scan_source(cell.source)
-        if reasons:
-            key = question if question in questions else "*"
-            where = f"cell {cid}" if cid else "a cell"
-            flags.setdefault(key, []).extend(f"{where}: {r}" for r in reasons)
-    return flags
+        found = set(scan_source(cell.source))
+        found -= set(scan_source(skeleton_source.get(cell.get("id"), "")))
+        where = f"cell {cell.get('id')}" if cell.get("id") else "a cell"
+        reasons += [f"{where}: {r}" for r in sorted(found)]
+    return reasons
 
 
 # --- running otter --------------------------------------------------------------------
@@ -292,7 +288,7 @@ def grade_submission(notebook, autograder, skeleton_path, out_dir, timeout, memo
     questions = questions_of(autograder)
     skeleton = nbformat.read(skeleton_path, as_version=4)
     answers = answer_cells(skeleton)
-    grade = {"submission": str(notebook), "questions": {}, "notes": [], "flags": {},
+    grade = {"submission": str(notebook), "questions": {}, "notes": [], "flags": [],
              "runs": []}
     try:
         nb = nbformat.read(notebook, as_version=4)
@@ -300,7 +296,7 @@ def grade_submission(notebook, autograder, skeleton_path, out_dir, timeout, memo
         nb = None
         grade["notes"].append(f"the notebook could not be read: {str(error)[:200]}")
     if nb is not None:
-        grade["flags"] = scan_notebook(nb, skeleton, questions)
+        grade["flags"] = scan_notebook(nb, skeleton)
     with tempfile.TemporaryDirectory(prefix="grade-") as scratch:
         scratch = Path(scratch)
 
@@ -358,7 +354,7 @@ def grade_submission(notebook, autograder, skeleton_path, out_dir, timeout, memo
                 f"fail ({crashed[question]}); the other questions were graded without it"))
         elif question not in scores:
             entry.update(score=0, message=f"{question}: no result (the run failed)")
-        flags = grade["flags"].get(question, []) + grade["flags"].get("*", [])
+        flags = grade["flags"]  # patching is global: a flag holds every question
         if flags and hold_flagged:
             entry.update(score=0, message=(entry["message"] + " " if entry["message"] else "")
                          + f"{question}: held at 0 until reviewed by hand (tamper scan: "

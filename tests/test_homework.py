@@ -378,11 +378,14 @@ def test_cheats_and_crashes_never_get_full_marks(built, cheat):
     assert grade["total"] < grade["max"], f"{cheat} got full marks\n{table}"
     for question in spec.get("zero", []):
         assert grade["questions"][question]["score"] == 0, f"{cheat} {question}\n{table}"
-    for question in spec.get("full", []):
+    for question in spec.get("full", []):  # graded normally (held at 0 if flagged)
         entry = grade["questions"][question]
-        assert entry["score"] == entry["max"], f"{cheat} {question} lost points\n{table}"
-    flagged = sorted(q for q, e in grade["questions"].items() if "tamper scan" in e["message"])
-    assert flagged == sorted(spec.get("flagged", [])), f"{cheat}: flagged {flagged}\n{table}"
+        assert entry["otter_score"] == entry["max"], f"{cheat} {question} lost points\n{table}"
+    assert bool(grade["flags"]) == spec.get("flagged", False), (
+        f"{cheat}: flags {grade['flags']}\n{table}")
+    if grade["flags"]:
+        assert all("tamper scan" in e["message"] and e["score"] == 0
+                   for e in grade["questions"].values()), table
     text = _grade_text(grade)
     for expected in spec.get("expect", []):
         assert expected in text, f"{cheat}: {expected!r} not in the feedback\n{text[-3000:]}"
@@ -407,6 +410,7 @@ def test_the_tamper_scan_flags_what_it_should(tmp_path):
                    "%time import os", "optlib.Adam.update = None", "getattr(x, 'a' + 'b')"]:
         assert hs._grading_command().scan_source(source), source
     for source in ["def f(x):\n    return np.sqrt(x) + optlib.inverse_sqrt(0.5)(1)",
+                   "with hwcheck.time_limit(60, 'the runs'):\n    pass",
                    "class A:\n    def update(self, g, state):\n        return -g, state",
                    "x = (", "rng = np.random.default_rng(0)"]:
         assert not scan(source), (source, scan(source))
