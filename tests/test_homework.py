@@ -410,7 +410,17 @@ def test_the_tamper_scan_flags_what_it_should(tmp_path):
                    "%time import os", "optlib.Adam.update = None", "getattr(x, 'a' + 'b')"]:
         assert hs._grading_command().scan_source(source), source
     for source in ["def f(x):\n    return np.sqrt(x) + optlib.inverse_sqrt(0.5)(1)",
-                   "with hwcheck.time_limit(60, 'the runs'):\n    pass",
                    "class A:\n    def update(self, g, state):\n        return -g, state",
                    "x = (", "rng = np.random.default_rng(0)"]:
         assert not scan(source), (source, scan(source))
+    # a skeleton's own use of the checker (hw4's q3 cell calls hwcheck.time_limit) is no flag
+    import nbformat
+
+    command = hs._grading_command()
+    skeleton = nbformat.read(hs.STUDENT / "hw4.ipynb", as_version=4)
+    assert "hwcheck" in next(c.source for c in skeleton.cells if c.get("id") == "q3-solution")
+    assert command.scan_notebook(skeleton, skeleton) == []
+    edited = nbformat.from_dict(json.loads(json.dumps(skeleton)))
+    cell = next(c for c in edited.cells if c.get("id") == "q3-solution")
+    cell.source += "\nimport otter"
+    assert command.scan_notebook(edited, skeleton) == ["cell q3-solution: imports `otter` (otter)"]
