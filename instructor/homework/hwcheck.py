@@ -389,6 +389,24 @@ def _unpack(out, what):
     return out
 
 
+def pair(out, what):
+    """out as a pair (a, b); fail with a readable message otherwise."""
+    if not (isinstance(out, tuple) and len(out) == 2):
+        hint = " (is the `...` still there?)" if out is None or out is Ellipsis else ""
+        raise _fail(f"{what} must return a pair, got {type(out).__name__} {fmt(out)}{hint}")
+    return out
+
+
+def entries(out, names, what):
+    """out as a dict with the given keys, each a dict; fail with a readable message otherwise."""
+    if not (isinstance(out, dict) and sorted(out) == sorted(names)
+            and all(isinstance(v, dict) for v in out.values())):
+        hint = " (is the `...` still there?)" if out is None or out is Ellipsis else ""
+        raise _fail(f"{what} must return a dict with the keys {sorted(names)}, each a dict, "
+                    f"got {type(out).__name__} {fmt(out)}{hint}")
+    return out
+
+
 def _state_field(state, name, what):
     if not hasattr(state, name):
         raise _fail(
