@@ -26,6 +26,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 MASTERS = ROOT / "instructor" / "homework"
 MUTANTS = ROOT / "instructor" / "mutants"
+CHEATS = ROOT / "instructor" / "cheats" / "submissions.yaml"
+GRADE_SCRIPT = ROOT / "scripts" / "grade_submissions.py"
 STUDENT = ROOT / "notebooks" / "homework"
 BUILD_SCRIPT = ROOT / "scripts" / "build_homework.py"
 ASSIGNMENTS = sorted(p.stem for p in MASTERS.glob("hw*.ipynb"))
@@ -334,6 +336,65 @@ def submissions(root):
     return todo
 
 
+def cheats():
+    """[spec] of instructor/cheats/submissions.yaml."""
+    return yaml.safe_load(CHEATS.read_text())["submissions"]
+
+
+def cheat_notebook(root, spec):
+    """The submission a cheat spec describes, built on the solutions or the skeleton."""
+    name = spec["assignment"]
+    if spec.get("base", "solutions") == "solutions":
+        path = root / "dist" / name / "autograder" / f"{name}.ipynb"
+    else:
+        path = root / "student" / f"{name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cells = {cell.get("id"): cell for cell in nb.cells}
+    for cell_id, source in spec["cells"].items():
+        if cell_id not in cells:
+            raise ValueError(f"cheat {spec['name']}: no cell {cell_id!r} in {path}")
+        cells[cell_id].source = source.rstrip("\n")
+    return nb
+
+
+def _grading_command():
+    sys.path.insert(0, str(GRADE_SCRIPT.parent))
+    try:
+        import grade_submissions
+    finally:
+        sys.path.remove(str(GRADE_SCRIPT.parent))
+    return grade_submissions
+
+
+def grade_cheats(root, jobs):
+    """Grade every cheat with scripts/grade_submissions.py; {name: grade (+ public output)}."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    command = _grading_command()
+
+    def one(spec):
+        folder = root / "cheats" / spec["name"]
+        folder.mkdir(parents=True, exist_ok=True)
+        notebook = folder / f"{spec['assignment']}.ipynb"
+        nbformat.write(cheat_notebook(root, spec), notebook)
+        out = root / "cheat-grades" / spec["name"]
+        try:
+            grade = command.grade_submission(
+                notebook, root / "dist" / f"{spec['assignment']}-autograder.zip",
+                root / "student" / f"{spec['assignment']}.ipynb", out, timeout=GRADE_TIMEOUT,
+                memory_bytes=4 * 2**30, cell_seconds=30)
+        except Exception as error:  # noqa: BLE001  (reported by the test)
+            return spec["name"], {"error": repr(error)}
+        results = json.loads((out / "results.json").read_text())
+        grade["public_output"] = "\n".join(t.get("output", "") for t in results.get("tests", [])
+                                           if t.get("name") == "Public Tests")
+        grade["error"] = None
+        return spec["name"], grade
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return dict(pool.map(one, cheats()))
+
+
 def run_everything(root):
     """Build every assignment into `root`, then grade every submission; a JSON-able summary."""
     root.mkdir(parents=True, exist_ok=True)
@@ -346,6 +407,7 @@ def run_everything(root):
                  for key, name, nb in todo]
         results = grade_all(tasks, jobs=os.cpu_count() or 1)
         summary["grades"] = {key: r for (key, _, _), r in zip(todo, results, strict=True)}
+        summary["cheats"] = grade_cheats(root, jobs=os.cpu_count() or 1)
     summary["seconds"] = time.perf_counter() - start
     return summary
 

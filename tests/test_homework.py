@@ -9,10 +9,14 @@ The masters (instructor/homework/hw*.ipynb) hold questions, solutions and all te
 - grade the known-wrong answers of instructor/mutants/*.yaml: each loses points, with the
   expected message, and the other questions keep full marks (also after a crash, an endless
   loop or a wrongly shaped result);
+- grade the cheating and crashing submissions of instructor/cheats/submissions.yaml with
+  scripts/grade_submissions.py (the instructors' command): none gets full marks, and the
+  questions they do not touch are graded normally;
 - scan notebooks/homework/ (and _build/html, if built) for solution lines and hidden tests.
 
-The build and all gradings run once per session, in parallel (about a minute on 2 cores);
-under pytest-xdist the workers share them. Run with the repository on PYTHONPATH:
+The build and all gradings run once per session, two at a time (on 2 idle cores several
+minutes: about 50 `otter run`s, some submissions need several); under pytest-xdist the workers
+share them. Run with the repository on PYTHONPATH:
 
     PYTHONPATH=. .venv/bin/python -m pytest tests/test_homework.py -q
 """
@@ -62,8 +66,8 @@ def describe(questions):
 # --- the assignments as written -------------------------------------------------
 
 
-def test_there_are_four_assignments_with_autograded_and_written_questions():
-    assert hs.ASSIGNMENTS == ["hw1", "hw2", "hw3", "hw4"]
+def test_there_are_six_assignments_with_autograded_and_written_questions():
+    assert hs.ASSIGNMENTS == ["hw1", "hw2", "hw3", "hw4", "hw5", "hw6"]
     for name in hs.ASSIGNMENTS:
         config = hs.questions(name)
         assert hs.autograded(name), f"{name} has no autograded question"
@@ -138,7 +142,9 @@ def test_unfilled_student_notebook_gets_zero_without_crashing_the_grader(built, 
         assert result["max"] > 0
         assert result["score"] == 0, f"{name} {question} unfilled:\n{describe(questions)}"
         assert "❌ Test case failed" in result["output"]
-        assert "AssertionError" in result["output"], result["output"]
+        # the checks fail with hwcheck.CheckFailed, an AssertionError with a shortened message
+        assert "CheckFailed" in result["output"] or "AssertionError" in result["output"], (
+            result["output"])
 
 
 @pytest.mark.parametrize("name,set_name", SETS)
@@ -269,22 +275,158 @@ def test_check_optimizer_names_step_expected_and_got(hwcheck):
 
     import optlib
 
-    class Wrong(optlib.Momentum):
+    class Wrong:  # momentum that climbs the gradient
+        def __init__(self, lr, momentum):
+            self.lr, self.momentum = lr, momentum
+
+        def init(self, w):
+            return optlib.gd.MomentumState(0, np.zeros(np.shape(w)))
+
         def update(self, g, state):
-            delta, state = super().update(g, state)
-            return -delta, state
+            velocity = self.momentum * state.velocity + self.lr * g
+            return velocity, type(state)(state.t + 1, velocity)
 
     with pytest.raises(AssertionError) as info:
         hwcheck.check_optimizer(Wrong, {"lr": 0.1, "momentum": 0.9},
                                 optlib.Momentum(lr=0.1, momentum=0.9), [[1.0], [1.0]])
     assert str(info.value) == (
         "Δw: expected [-0.1], got [0.1] (Wrong(lr=0.1, momentum=0.9), step 1, g = [1]); "
-        "first difference at index (0,): expected -0.1, got 0.1"
+        "first difference at index (0,): expected -0.1, got 0.1, relative difference 2"
     )
-    with pytest.raises(AssertionError, match="changed its input state"):
-        class Mutating(optlib.Momentum):
-            def update(self, g, state):
-                state.velocity[...] += 1.0
-                return super().update(g, state)
 
-        hwcheck.check_pure(Mutating, {"lr": 0.1}, np.ones((2, 3)))
+    class Mutating:
+        def init(self, w):
+            return optlib.gd.MomentumState(0, np.zeros(np.shape(w)))
+
+        def update(self, g, state):
+            state.velocity[...] += 1.0
+            return -0.1 * g, type(state)(state.t + 1, state.velocity)
+
+    with pytest.raises(AssertionError, match="changed its input state"):
+        hwcheck.check_pure(Mutating, {}, np.ones((2, 3)), optlib.GD(lr=0.1))
+
+
+def test_a_subclass_of_optlib_is_refused_and_optlib_is_off_inside_student_code(hwcheck):
+    import numpy as np
+
+    import optlib
+
+    class Wrong(optlib.Momentum):
+        pass
+
+    with pytest.raises(AssertionError, match="`Momentum` is optlib's code"):
+        hwcheck.check_optimizer(Wrong, {"lr": 0.1}, optlib.Momentum(lr=0.1), [[1.0]],
+                                name="Momentum")
+    theirs = optlib.Momentum.update  # captured before the check, still refused inside it
+
+    class Delegating:
+        def init(self, w):
+            return optlib.gd.MomentumState(0, np.zeros(np.shape(w)))
+
+        def update(self, g, state):
+            return theirs(optlib.Momentum(lr=0.1), g, state)
+
+    with pytest.raises(AssertionError, match="don't call optlib.Momentum.update here"):
+        hwcheck.check_optimizer(Delegating, {}, optlib.Momentum(lr=0.1), [[1.0]], name="M")
+    # outside the checks, optlib works again
+    assert optlib.Momentum(lr=0.1).update(np.ones(1), optlib.Momentum().init(np.ones(1)))[1].t == 1
+    assert optlib.ewma(np.ones(3), 0.5).shape == (3,)
+
+
+def test_messages_are_cut_short_and_base_exceptions_cost_only_the_check(hwcheck):
+    def leaky(x):
+        raise RuntimeError("secret " * 500)
+
+    with pytest.raises(AssertionError) as info:
+        hwcheck.call(leaky, 1, what="leaky(1)")
+    assert len(str(info.value)) <= hwcheck.MAX_MESSAGE + 40
+    for error in (KeyboardInterrupt, SystemExit, GeneratorExit):
+        def stop(x, error=error):
+            raise error()
+
+        with pytest.raises(AssertionError, match=f"raised {error.__name__}"):
+            hwcheck.call(stop, 1, what="stop(1)")
+
+
+def test_a_replaced_numpy_function_stops_every_check(hwcheck, monkeypatch):
+    import numpy as np
+
+    monkeypatch.setattr(np, "isclose", lambda *args, **kwargs: True)
+    spec = __import__("importlib.util").util.spec_from_file_location(
+        "_hwcheck_test", hs.MASTERS / "hwcheck.py")
+    fresh = __import__("importlib.util").util.module_from_spec(spec)
+    spec.loader.exec_module(fresh)
+    with pytest.raises(AssertionError, match="numpy has been modified"):
+        fresh.check_close([1.0], [2.0], "x", "here")
+    with pytest.raises(AssertionError, match="relative difference 0.5"):
+        hwcheck.check_close([1.0], [2.0], "x", "here")  # loaded before the patch
+
+
+# --- cheats and crashing submissions, graded by scripts/grade_submissions.py --------
+
+CHEATS = {spec["name"]: spec for spec in hs.cheats()}
+
+
+def _grade_text(grade):
+    return "\n".join([*grade["notes"], *(e["message"] + "\n" + e["output"]
+                                         for e in grade["questions"].values())])
+
+
+@pytest.mark.parametrize("cheat", sorted(CHEATS))
+def test_cheats_and_crashes_never_get_full_marks(built, cheat):
+    spec = CHEATS[cheat]
+    grade = built["cheats"][cheat]
+    assert grade["error"] is None, f"{cheat}: the grading command failed: {grade['error']}"
+    table = "\n".join(f"{q}: {e['score']}/{e['max']} (otter {e['otter_score']}) {e['message']}"
+                      for q, e in grade["questions"].items())
+    assert sorted(grade["questions"]) == sorted(hs.autograded(spec["assignment"])), table
+    assert all(e["max"] for e in grade["questions"].values()), f"{cheat}: no maximum\n{table}"
+    assert grade["total"] < grade["max"], f"{cheat} got full marks\n{table}"
+    for question in spec.get("zero", []):
+        assert grade["questions"][question]["score"] == 0, f"{cheat} {question}\n{table}"
+    for question in spec.get("full", []):  # graded normally (held at 0 if flagged)
+        entry = grade["questions"][question]
+        assert entry["otter_score"] == entry["max"], f"{cheat} {question} lost points\n{table}"
+    assert bool(grade["flags"]) == spec.get("flagged", False), (
+        f"{cheat}: flags {grade['flags']}\n{table}")
+    if grade["flags"]:
+        assert all("tamper scan" in e["message"] and e["score"] == 0
+                   for e in grade["questions"].values()), table
+    text = _grade_text(grade)
+    for expected in spec.get("expect", []):
+        assert expected in text, f"{cheat}: {expected!r} not in the feedback\n{text[-3000:]}"
+    if spec.get("no_secrets"):
+        secrets = hs.secret_lines(spec["assignment"])
+        shown = [line for line in secrets if line in grade["public_output"]]
+        assert not shown, f"{cheat}: the visible output shows {shown[:3]}"
+        assert len(grade["public_output"]) < 4000, grade["public_output"][-2000:]
+
+
+def test_every_graded_question_of_every_assignment_is_attacked_by_a_cheat():
+    attacked = {(spec["assignment"], q) for spec in CHEATS.values() for q in spec.get("zero", [])}
+    for name in hs.ASSIGNMENTS:
+        for question in hs.autograded(name):
+            assert (name, question) in attacked, f"no cheat gets 0 on {name} {question}"
+
+
+def test_the_tamper_scan_flags_what_it_should(tmp_path):
+    scan = hs._grading_command().scan_source
+    for source in ["import hwcheck", "np.isclose = lambda *a: True", "import sys\nsys.modules",
+                   "open('tests/q1.py').read()", "import otter", "f.__code__ = g.__code__",
+                   "%time import os", "optlib.Adam.update = None", "getattr(x, 'a' + 'b')"]:
+        assert hs._grading_command().scan_source(source), source
+    for source in ["def f(x):\n    return np.sqrt(x) + optlib.inverse_sqrt(0.5)(1)",
+                   "class A:\n    def update(self, g, state):\n        return -g, state",
+                   "x = (", "rng = np.random.default_rng(0)"]:
+        assert not scan(source), (source, scan(source))
+    # a skeleton's own use of the checker (hw4's q3 cell calls hwcheck.time_limit) is no flag
+    import nbformat
+
+    command = hs._grading_command()
+    skeleton = nbformat.read(hs.STUDENT / "hw4.ipynb", as_version=4)
+    assert "hwcheck" in next(c.source for c in skeleton.cells if c.get("id") == "q3-solution")
+    assert command.scan_notebook(skeleton, skeleton) == []
+    edited = nbformat.from_dict(json.loads(json.dumps(skeleton)))
+    cell = next(c for c in edited.cells if c.get("id") == "q3-solution")
+    cell.source += "\nimport otter"
+    assert command.scan_notebook(edited, skeleton) == ["cell q3-solution: imports `otter` (otter)"]
