@@ -55,6 +55,8 @@ def value_at(value, t, name="lr", low=0.0, high=np.inf):
     if not callable(value):
         return value
     result = value(t)
+    if isinstance(result, float) and low <= result < high:  # a plain number (or np.float64)
+        return result
     v = np.asarray(result)
     if v.dtype.kind not in "iuf" or not np.all((v >= low) & (v < high)):
         what = getattr(value, "__qualname__", type(value).__name__)

@@ -27,6 +27,8 @@ failed ("completed" if none did). The other runs of a batch go on.
 import time
 from typing import NamedTuple
 
+import math
+
 import numpy as np
 
 from .base import as_real, check_beta, check_lr, param_shape, positive_int, real_array
@@ -85,6 +87,8 @@ class Watch:
 
     def check_finite(self, step, value, name):
         """Stop the runs whose part of `value` holds a NaN or an inf."""
+        if np.ndim(value) == 0 and math.isfinite(value):  # a single number (run_online)
+            return
         ok = np.isfinite(value)
         if ok.all():  # the common case, checked in one pass
             return
