@@ -115,8 +115,10 @@ def main():
             print(f"   optlib / {key.split(',')[0]} = {ours / big[key]:.2f}  (target <= 1.5)")
     print("\n3. 10 000 learning rates x 500 steps of GD on Rosenbrock")
     t_batched, t_loop = sweep()
-    print(f"   batched run: {t_batched:.2f} s; "
-          f"Python loop over runs (scaled from 100): {t_loop:.1f} s")
+    print(
+        f"   batched run: {t_batched:.2f} s; "
+        f"Python loop over runs (scaled from 100): {t_loop:.1f} s"
+    )
     print(f"   speed-up = {t_loop / t_batched:.0f}x  (target >= 100)")
 
 

@@ -37,9 +37,11 @@ def explorers_of(path):
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.cell_type != "code":
                 continue
-            source = "\n".join(line for line in cell.source.splitlines()  # no display, no magics
-                               if not line.lstrip().startswith(("%", "!"))
-                               and not SHOW.match(line))
+            source = "\n".join(
+                line
+                for line in cell.source.splitlines()  # no display, no magics
+                if not line.lstrip().startswith(("%", "!")) and not SHOW.match(line)
+            )
             exec(compile(source, str(path), "exec"), namespace)  # noqa: S102
             plt.close("all")
     finally:

@@ -24,10 +24,9 @@ frozen there: its positions and losses are NaN from step k on,
 failed ("completed" if none did). The other runs of a batch go on.
 """
 
+import math
 import time
 from typing import NamedTuple
-
-import math
 
 import numpy as np
 

@@ -31,17 +31,19 @@ COLORS = {
 
 def use_style():
     """Fixed sizes and fonts, so figures look the same on every machine."""
-    mpl.rcParams.update({
-        "figure.figsize": (7.0, 4.2),
-        "figure.dpi": 100,
-        "savefig.dpi": 100,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "legend.frameon": False,
-        "font.size": 10,
-    })
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (7.0, 4.2),
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "legend.frameon": False,
+            "font.size": 10,
+        }
+    )
 
 
 def color_of(label):
@@ -65,8 +67,9 @@ def contour_lines(problem, n=200, levels=25):
     z = problem.f(np.stack(np.meshgrid(xs, ys), axis=-1))
     if problem.log_levels:
         floor = np.min(z)
-        values = floor + np.geomspace(1e-3 * (np.max(z) - floor) / levels, np.max(z) - floor,
-                                      levels)
+        values = floor + np.geomspace(
+            1e-3 * (np.max(z) - floor) / levels, np.max(z) - floor, levels
+        )
     else:
         values = np.linspace(np.min(z), np.max(z), levels + 2)[1:-1]
     generator = contourpy.contour_generator(xs, ys, z)
@@ -82,8 +85,7 @@ def contour(problem, ax=None, n=200, levels=25, lines=None):
     lines = contour_lines(problem, n, levels) if lines is None else lines
     shades = plt.get_cmap("Greys_r")(np.linspace(0.15, 0.75, len(lines)))
     for segments, shade in zip(lines, shades, strict=True):
-        ax.add_collection(mpl.collections.LineCollection(segments, colors=[shade],
-                                                         linewidths=0.7))
+        ax.add_collection(mpl.collections.LineCollection(segments, colors=[shade], linewidths=0.7))
     for m in problem.minima:
         ax.plot(*m, marker="*", color="gold", markersize=14, markeredgecolor="k", zorder=5)
     ax.set_xlim(problem.xlim)
@@ -100,8 +102,9 @@ def trajectory(ax, xs, label, color=None, every=1, **style):
     """
     color = color or color_of(label)
     xs = np.asarray(xs)[::every]
-    (line,) = ax.plot(xs[:, 0], xs[:, 1], "-", color=color, label=label, lw=1.6,
-                      marker=".", markersize=3, **style)
+    (line,) = ax.plot(
+        xs[:, 0], xs[:, 1], "-", color=color, label=label, lw=1.6, marker=".", markersize=3, **style
+    )
     finite = xs[np.isfinite(xs).all(axis=1)]
     if len(finite):
         ax.plot(*finite[0], "o", color=line.get_color(), mfc="none", markersize=7)
@@ -141,8 +144,9 @@ def plain_log_ticks(axis):
     Mathtext tick labels are pretty but parsing them dominates the time of a
     redraw; explorers must answer within 100 ms.
     """
-    axis.set_major_formatter(mpl.ticker.FuncFormatter(lambda y, _: f"{y:.0e}" if y < 1e-2
-                                                      or y >= 1e4 else f"{y:g}"))
+    axis.set_major_formatter(
+        mpl.ticker.FuncFormatter(lambda y, _: f"{y:.0e}" if y < 1e-2 or y >= 1e4 else f"{y:g}")
+    )
     axis.set_minor_formatter(mpl.ticker.NullFormatter())
 
 
@@ -152,6 +156,7 @@ def mean_and_spread(ax, x, runs, label, color=None):
     color = color or color_of(label)
     mean = np.nanmean(runs, axis=0)
     (line,) = ax.plot(x, mean, label=label, color=color, lw=1.6)
-    ax.fill_between(x, np.nanmin(runs, axis=0), np.nanmax(runs, axis=0),
-                    color=line.get_color(), alpha=0.2, lw=0)
+    ax.fill_between(
+        x, np.nanmin(runs, axis=0), np.nanmax(runs, axis=0), color=line.get_color(), alpha=0.2, lw=0
+    )
     return line

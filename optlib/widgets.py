@@ -63,8 +63,10 @@ class Explorer:
 
     def compute(self, **values):
         """Run every optimizer with the slider values → {label: Trajectory}."""
-        return {label: run(self.problem, self._make(make, values), self.x0, self.steps)
-                for label, make in self.optimizers.items()}
+        return {
+            label: run(self.problem, self._make(make, values), self.x0, self.steps)
+            for label, make in self.optimizers.items()
+        }
 
     def draw(self, **values):
         """Compute and draw in a new (pyplot) figure: the static figure of a chapter."""
@@ -129,17 +131,19 @@ class Explorer:
         artists = {}
         for label in labels:
             color = color_of(label)
-            (path,) = left.plot([], [], "-", color=color, label=label, lw=1.6, marker=".",
-                                markersize=3)
+            (path,) = left.plot(
+                [], [], "-", color=color, label=label, lw=1.6, marker=".", markersize=3
+            )
             color = path.get_color()
             (start,) = left.plot([], [], "o", color=color, mfc="none", markersize=7)
             (end,) = left.plot([], [], "o", color=color, markersize=5)
             (loss,) = right.plot([], [], color=color, lw=1.5, label=label)
             glass = ()
             if self.glass_box:
-                glass = (axes[2].plot([], [], lw=1.4, color=color, label=f"{label}: w₁")[0],
-                         axes[2].plot([], [], lw=1.4, ls="--", color=color,
-                                      label=f"{label}: w₂")[0])
+                glass = (
+                    axes[2].plot([], [], lw=1.4, color=color, label=f"{label}: w₁")[0],
+                    axes[2].plot([], [], lw=1.4, ls="--", color=color, label=f"{label}: w₂")[0],
+                )
             artists[label] = (path, start, end, loss, glass)
         left.legend(loc="best", fontsize=8)  # one legend: the colours are the same in every panel
         if self.glass_box:
@@ -159,9 +163,16 @@ class Explorer:
         for name, spec in self.sliders.items():
             low, high, step, value = spec[:4]
             cls = widgets.FloatLogSlider if len(spec) > 4 else widgets.FloatSlider
-            controls[name] = cls(value=value, min=low, max=high, step=step, description=name,
-                                 continuous_update=False, readout_format=".3g",
-                                 layout=widgets.Layout(width="300px"))
+            controls[name] = cls(
+                value=value,
+                min=low,
+                max=high,
+                step=step,
+                description=name,
+                continuous_update=False,
+                readout_format=".3g",
+                layout=widgets.Layout(width="300px"),
+            )
 
         def callback(**values):
             display(self.callback(**values))
@@ -181,8 +192,11 @@ class Explorer:
         values = {}
         for name, spec in self.sliders.items():
             low, high, _, default = spec[:4]
-            points = (np.logspace(low, high, sizes[name]) if len(spec) > 4
-                      else np.linspace(low, high, sizes[name]))
+            points = (
+                np.logspace(low, high, sizes[name])
+                if len(spec) > 4
+                else np.linspace(low, high, sizes[name])
+            )
             points[np.argmin(np.abs(points - default))] = default
             values[name] = points
         return values
@@ -194,11 +208,15 @@ class Explorer:
         {label: xs of shape (steps + 1, len(points), 2)}.
         """
         names = list(grid)
-        points = [dict(zip(names, combo, strict=True))
-                  for combo in itertools.product(*(grid[k] for k in names))]
+        points = [
+            dict(zip(names, combo, strict=True))
+            for combo in itertools.product(*(grid[k] for k in names))
+        ]
         columns = {k: np.array([p[k] for p in points])[:, None] for k in names}
-        paths = {label: run(self.problem, self._make(make, columns), self.x0, self.steps).xs
-                 for label, make in self.optimizers.items()}
+        paths = {
+            label: run(self.problem, self._make(make, columns), self.x0, self.steps).xs
+            for label, make in self.optimizers.items()
+        }
         return points, paths
 
     def show_static(self, n=(7, 4), dpi=70):
@@ -245,9 +263,11 @@ def _png_base64(fig, dpi):
 
 
 # One slider of the kernel-free page: a range over the notches 0 … max, and its readout.
-_SLIDER = ('<label style="margin-right:1.5em">{name} <input type="range" min="0" max="{max}" '
-           'step="1" value="{value}" data-slider="{i}" style="vertical-align:middle"{disabled}> '
-           '<code data-readout="{i}"></code></label>')
+_SLIDER = (
+    '<label style="margin-right:1.5em">{name} <input type="range" min="0" max="{max}" '
+    'step="1" value="{value}" data-slider="{i}" style="vertical-align:middle"{disabled}> '
+    '<code data-readout="{i}"></code></label>'
+)
 
 
 def _static_page(grid, defaults, frames):
@@ -258,10 +278,15 @@ def _static_page(grid, defaults, frames):
     """
     names = list(grid)
     sliders = "".join(
-        _SLIDER.format(name=name, i=i, max=len(grid[name]) - 1,
-                       value=int(np.argmin(np.abs(grid[name] - defaults[name]))),
-                       disabled=" disabled" * (len(grid[name]) == 1))
-        for i, name in enumerate(names))
+        _SLIDER.format(
+            name=name,
+            i=i,
+            max=len(grid[name]) - 1,
+            value=int(np.argmin(np.abs(grid[name] - defaults[name]))),
+            disabled=" disabled" * (len(grid[name]) == 1),
+        )
+        for i, name in enumerate(names)
+    )
     data = {
         "frames": json.dumps(frames),
         "values": json.dumps([[float(f"{v:.6g}") for v in grid[name]] for name in names]),
@@ -269,8 +294,9 @@ def _static_page(grid, defaults, frames):
     }
     key = hashlib.sha1(json.dumps([sliders, data], sort_keys=True).encode()).hexdigest()[:10]
     page = string.Template(_static_file("explorer.html"))
-    return page.substitute(uid=f"optlib-explorer-{key}", sliders=sliders,
-                           script=_static_file("explorer.js"), **data)
+    return page.substitute(
+        uid=f"optlib-explorer-{key}", sliders=sliders, script=_static_file("explorer.js"), **data
+    )
 
 
 def _static_file(name):

@@ -55,7 +55,8 @@ def masters(names=None):
 
 def _child_environment():
     os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p
+    )
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -103,15 +104,19 @@ def assign_all(todo, out, run_tests=True, jobs=1):
         _child_environment()
         codes = []
         for master, target, _, log in tasks:
-            command = [sys.executable, "-m", "otter", "assign", "--debug", str(master),
-                       str(target)]
+            command = [sys.executable, "-m", "otter", "assign", "--debug", str(master), str(target)]
             if not run_tests:
                 command.append("--no-run-tests")
             with open(log, "w") as handle:
-                codes.append(subprocess.run(command, stdout=handle, stderr=subprocess.STDOUT,
-                                            cwd=master.parent).returncode)
-    return [(m.stem, code, Path(t[3]).read_text()) for m, code, t in zip(todo, codes, tasks,
-                                                                         strict=True)]
+                codes.append(
+                    subprocess.run(
+                        command, stdout=handle, stderr=subprocess.STDOUT, cwd=master.parent
+                    ).returncode
+                )
+    return [
+        (m.stem, code, Path(t[3]).read_text())
+        for m, code, t in zip(todo, codes, tasks, strict=True)
+    ]
 
 
 def normalise(student_nb, master_nb):
@@ -153,12 +158,22 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("assignments", nargs="*", help="e.g. hw1 hw3 (default: all masters)")
     parser.add_argument("--out", type=Path, default=DIST, help=f"otter output (default {DIST})")
-    parser.add_argument("--student-dir", type=Path, default=STUDENT,
-                        help=f"where the student notebooks go (default {STUDENT})")
-    parser.add_argument("--check", action="store_true",
-                        help="do not write the student notebooks; exit 1 if they differ")
-    parser.add_argument("--no-run-tests", action="store_true",
-                        help="skip otter's test run against the solutions (faster, weaker)")
+    parser.add_argument(
+        "--student-dir",
+        type=Path,
+        default=STUDENT,
+        help=f"where the student notebooks go (default {STUDENT})",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="do not write the student notebooks; exit 1 if they differ",
+    )
+    parser.add_argument(
+        "--no-run-tests",
+        action="store_true",
+        help="skip otter's test run against the solutions (faster, weaker)",
+    )
     parser.add_argument("--jobs", type=int, default=min(4, os.cpu_count() or 1))
     args = parser.parse_args(argv)
 
@@ -187,19 +202,30 @@ def main(argv=None):
                 continue
             if args.check:
                 stale.append(filename)
-                diff = difflib.unified_diff((old or "").splitlines(), text.splitlines(),
-                                            str(target), "generated", lineterm="", n=1)
+                diff = difflib.unified_diff(
+                    (old or "").splitlines(),
+                    text.splitlines(),
+                    str(target),
+                    "generated",
+                    lineterm="",
+                    n=1,
+                )
                 print("\n".join(list(diff)[:40]), file=sys.stderr)
             else:
                 target.write_text(text)
                 shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
                 print(f"wrote {shown}")
         digest = hashlib.sha256(files[f"{name}.ipynb"].encode()).hexdigest()[:12]
-        print(f"{name}: solutions pass their tests; student notebook sha256 {digest}; "
-              f"autograder {out / f'{name}-autograder.zip'}")
+        print(
+            f"{name}: solutions pass their tests; student notebook sha256 {digest}; "
+            f"autograder {out / f'{name}-autograder.zip'}"
+        )
     if stale:
-        print(f"out of date in {args.student_dir}: {sorted(set(stale))}; "
-              "run scripts/build_homework.py", file=sys.stderr)
+        print(
+            f"out of date in {args.student_dir}: {sorted(set(stale))}; "
+            "run scripts/build_homework.py",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

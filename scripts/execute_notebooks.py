@@ -39,9 +39,13 @@ ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")  # `<... at 0x7f3a...>`: differs 
 
 def execute(path):
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=900, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}},
-                            store_widget_state=True)
+    client = NotebookClient(
+        nb,
+        timeout=900,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=True,
+    )
     client.execute()
     nb = normalise(nb, path.stem)
     nbformat.write(nb, path)
@@ -68,8 +72,12 @@ def merge_streams(outputs):
     merged = []
     for output in outputs:
         previous = merged[-1] if merged else None
-        if (output.output_type == "stream" and previous is not None
-                and previous.output_type == "stream" and previous.name == output.name):
+        if (
+            output.output_type == "stream"
+            and previous is not None
+            and previous.output_type == "stream"
+            and previous.name == output.name
+        ):
             previous.text += output.text
         else:
             merged.append(output)

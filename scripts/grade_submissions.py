@@ -57,20 +57,49 @@ SKELETONS = ROOT / "notebooks" / "homework"
 # --- the tamper scan ------------------------------------------------------------------
 
 _SUSPICIOUS_NAMES = {
-    "hwcheck": "the checker", "otter": "otter",
-    "sys": "the interpreter (sys)", "builtins": "builtins", "__builtins__": "builtins",
-    "importlib": "the import system", "__import__": "the import system",
-    "open": "files", "io": "files", "pathlib": "files", "Path": "files", "shutil": "files",
-    "os": "files or processes", "subprocess": "processes", "signal": "signals",
-    "ctypes": "raw memory", "gc": "the garbage collector", "inspect": "frames",
-    "exec": "dynamic code", "eval": "dynamic code", "compile": "dynamic code",
-    "globals": "the notebook's namespace", "setattr": "attributes of other objects",
-    "delattr": "attributes of other objects", "get_ipython": "the kernel",
-    "threading": "threads", "multiprocessing": "processes", "resource": "limits",
+    "hwcheck": "the checker",
+    "otter": "otter",
+    "sys": "the interpreter (sys)",
+    "builtins": "builtins",
+    "__builtins__": "builtins",
+    "importlib": "the import system",
+    "__import__": "the import system",
+    "open": "files",
+    "io": "files",
+    "pathlib": "files",
+    "Path": "files",
+    "shutil": "files",
+    "os": "files or processes",
+    "subprocess": "processes",
+    "signal": "signals",
+    "ctypes": "raw memory",
+    "gc": "the garbage collector",
+    "inspect": "frames",
+    "exec": "dynamic code",
+    "eval": "dynamic code",
+    "compile": "dynamic code",
+    "globals": "the notebook's namespace",
+    "setattr": "attributes of other objects",
+    "delattr": "attributes of other objects",
+    "get_ipython": "the kernel",
+    "threading": "threads",
+    "multiprocessing": "processes",
+    "resource": "limits",
 }
 _SUSPICIOUS_ATTRIBUTES = {
-    "__code__", "__globals__", "__builtins__", "__dict__", "__class__", "__subclasses__",
-    "modules", "_exit", "f_back", "f_globals", "tb_frame", "setitimer", "alarm",
+    "__code__",
+    "__globals__",
+    "__builtins__",
+    "__dict__",
+    "__class__",
+    "__subclasses__",
+    "modules",
+    "_exit",
+    "f_back",
+    "f_globals",
+    "tb_frame",
+    "setitimer",
+    "alarm",
 }
 _MODULE_ALIASES = {"np", "numpy", "optlib", "math", "scipy"}
 
@@ -91,10 +120,16 @@ def scan_source(source):
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in _SUSPICIOUS_NAMES:
             reasons.append(f"uses `{node.id}` ({_SUSPICIOUS_NAMES[node.id]})")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id in ("getattr", "vars") and not (
-                    len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
-                    and not str(node.args[1].value).startswith("__")):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "vars")
+            and not (
+                len(node.args) >= 2
+                and isinstance(node.args[1], ast.Constant)
+                and not str(node.args[1].value).startswith("__")
+            )
+        ):
             reasons.append(f"uses `{node.func.id}` with a computed attribute name")
         elif isinstance(node, ast.Attribute) and node.attr in _SUSPICIOUS_ATTRIBUTES:
             reasons.append(f"uses `.{node.attr}`")
@@ -108,10 +143,14 @@ def scan_source(source):
             targets = node.targets if isinstance(node, ast.Assign | ast.Delete) else [node.target]
             for target in targets:
                 for sub in ast.walk(target):
-                    if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) \
-                            and sub.value.id in _MODULE_ALIASES:
-                        reasons.append(f"changes `{sub.value.id}.{sub.attr}` (a library's "
-                                       "namespace)")
+                    if (
+                        isinstance(sub, ast.Attribute)
+                        and isinstance(sub.value, ast.Name)
+                        and sub.value.id in _MODULE_ALIASES
+                    ):
+                        reasons.append(
+                            f"changes `{sub.value.id}.{sub.attr}` (a library's namespace)"
+                        )
     return sorted(set(reasons))
 
 
@@ -151,6 +190,7 @@ def _limits(memory_bytes, cpu_seconds):
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
         if cpu_seconds:
             resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
+
     return apply
 
 
@@ -184,11 +224,27 @@ def otter_run(autograder, notebook, out_dir, timeout, memory_bytes):
     env.setdefault("MPLBACKEND", "Agg")
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
-    command = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder),
-               "-o", str(out_dir), str(notebook)]
+    command = [
+        sys.executable,
+        "-m",
+        "otter",
+        "run",
+        "--no-logo",
+        "-a",
+        str(autograder),
+        "-o",
+        str(out_dir),
+        str(notebook),
+    ]
     with open(out_dir / "otter.log", "w") as log:
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=out_dir,
-                                env=env, preexec_fn=_limits(memory_bytes, int(timeout) + 10))  # noqa: PLW1509
+        proc = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=out_dir,
+            env=env,
+            preexec_fn=_limits(memory_bytes, int(timeout) + 10),
+        )  # noqa: PLW1509
         try:
             code = proc.wait(timeout=timeout)
             problem = None if code == 0 else f"otter run exited with code {code}"
@@ -209,8 +265,11 @@ def otter_run(autograder, notebook, out_dir, timeout, memory_bytes):
 
 def scores_of(results):
     """{question: (score, max, output)} from otter's results.json."""
-    return {t["name"]: (t["score"], t["max_score"], t.get("output", ""))
-            for t in (results or {}).get("tests", []) if "score" in t}
+    return {
+        t["name"]: (t["score"], t["max_score"], t.get("output", ""))
+        for t in (results or {}).get("tests", [])
+        if "score" in t
+    }
 
 
 def questions_of(autograder):
@@ -237,8 +296,11 @@ def with_answers(nb, skeleton, present, answers, keep_other_cells=True):
     student = {c.get("id"): c for c in nb.cells}
     out = nbformat.from_dict(json.loads(json.dumps(skeleton)))
     for cell in out.cells:
-        if cell.get("id") in student and cell.get("id") not in reset and any(
-                cell.get("id") in ids for ids in answers.values()):
+        if (
+            cell.get("id") in student
+            and cell.get("id") not in reset
+            and any(cell.get("id") in ids for ids in answers.values())
+        ):
             cell.source = student[cell.id].source
     return out
 
@@ -280,16 +342,23 @@ def with_cell_limit(nb, seconds):
     return nb
 
 
-def grade_submission(notebook, autograder, skeleton_path, out_dir, timeout, memory_bytes,
-                     hold_flagged=True, cell_seconds=60):
+def grade_submission(
+    notebook,
+    autograder,
+    skeleton_path,
+    out_dir,
+    timeout,
+    memory_bytes,
+    hold_flagged=True,
+    cell_seconds=60,
+):
     """Grade one notebook; writes results.json and grade.json into out_dir, returns the grade."""
     start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     questions = questions_of(autograder)
     skeleton = nbformat.read(skeleton_path, as_version=4)
     answers = answer_cells(skeleton)
-    grade = {"submission": str(notebook), "questions": {}, "notes": [], "flags": [],
-             "runs": []}
+    grade = {"submission": str(notebook), "questions": {}, "notes": [], "flags": [], "runs": []}
     try:
         nb = nbformat.read(notebook, as_version=4)
     except Exception as error:  # noqa: BLE001  (an unreadable file is graded 0)
@@ -304,8 +373,9 @@ def grade_submission(notebook, autograder, skeleton_path, out_dir, timeout, memo
             path = scratch / label / Path(notebook).name
             path.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(with_cell_limit(candidate, cell_seconds), path)
-            results, problem = otter_run(autograder, path, out_dir / "runs" / label, timeout,
-                                         memory_bytes)
+            results, problem = otter_run(
+                autograder, path, out_dir / "runs" / label, timeout, memory_bytes
+            )
             ok = _complete(results, questions)
             grade["runs"].append({"run": label, "complete": ok, "problem": problem})
             return results if ok else None, problem
@@ -315,8 +385,9 @@ def grade_submission(notebook, autograder, skeleton_path, out_dir, timeout, memo
         if nb is not None:
             final, problem = attempt("full", nb)
             if final is None:
-                grade["notes"].append(f"the full run failed: {problem}; regraded question "
-                                      "by question")
+                grade["notes"].append(
+                    f"the full run failed: {problem}; regraded question by question"
+                )
                 base_kept = True
                 present = []
                 good, problem = attempt("base", with_answers(nb, skeleton, [], answers))
@@ -324,16 +395,19 @@ def grade_submission(notebook, autograder, skeleton_path, out_dir, timeout, memo
                     base_kept = False
                     grade["notes"].append(
                         f"even with every answer reset the run failed ({problem}): cells "
-                        "outside the answers were ignored (only the answer cells were graded)")
-                    good, _ = attempt("skeleton", with_answers(nb, skeleton, [], answers,
-                                                               keep_other_cells=False))
+                        "outside the answers were ignored (only the answer cells were graded)"
+                    )
+                    good, _ = attempt(
+                        "skeleton", with_answers(nb, skeleton, [], answers, keep_other_cells=False)
+                    )
                 for question in questions:
                     if question not in answers:
                         continue
                     trial = present + [question]
-                    results, problem = attempt(f"with-{question}",
-                                               with_answers(nb, skeleton, trial, answers,
-                                                            keep_other_cells=base_kept))
+                    results, problem = attempt(
+                        f"with-{question}",
+                        with_answers(nb, skeleton, trial, answers, keep_other_cells=base_kept),
+                    )
                     if results is None:
                         crashed[question] = problem
                     else:
@@ -343,22 +417,31 @@ def grade_submission(notebook, autograder, skeleton_path, out_dir, timeout, memo
         if final is not None:
             shutil.copyfile(_latest_results(out_dir, grade), out_dir / "results.json")
         else:
-            (out_dir / "results.json").write_text(json.dumps({"tests": [], "error": grade[
-                "notes"]}, indent=1))
+            (out_dir / "results.json").write_text(
+                json.dumps({"tests": [], "error": grade["notes"]}, indent=1)
+            )
     for question in questions:
         score, max_score, output = scores.get(question, (0, None, ""))
         entry = {"score": score, "max": max_score, "otter_score": score, "message": ""}
         if question in crashed:
-            entry.update(score=0, message=(
-                f"{question}: 0 points, because running its answer cell made the grading run "
-                f"fail ({crashed[question]}); the other questions were graded without it"))
+            entry.update(
+                score=0,
+                message=(
+                    f"{question}: 0 points, because running its answer cell made the grading run "
+                    f"fail ({crashed[question]}); the other questions were graded without it"
+                ),
+            )
         elif question not in scores:
             entry.update(score=0, message=f"{question}: no result (the run failed)")
         flags = grade["flags"]  # patching is global: a flag holds every question
         if flags and hold_flagged:
-            entry.update(score=0, message=(entry["message"] + " " if entry["message"] else "")
-                         + f"{question}: held at 0 until reviewed by hand (tamper scan: "
-                         + "; ".join(flags[:3]) + ")")
+            entry.update(
+                score=0,
+                message=(entry["message"] + " " if entry["message"] else "")
+                + f"{question}: held at 0 until reviewed by hand (tamper scan: "
+                + "; ".join(flags[:3])
+                + ")",
+            )
         entry["output"] = output[:4000]
         grade["questions"][question] = entry
     grade["total"] = sum(e["score"] for e in grade["questions"].values())
@@ -399,21 +482,41 @@ def collect(paths):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("submissions", nargs="+", help="notebooks, or folders of notebooks")
-    parser.add_argument("-a", "--autograder", type=Path, required=True,
-                        help="the assignment's autograder zip (scripts/build_homework.py)")
+    parser.add_argument(
+        "-a",
+        "--autograder",
+        type=Path,
+        required=True,
+        help="the assignment's autograder zip (scripts/build_homework.py)",
+    )
     parser.add_argument("-o", "--out", type=Path, default=Path("grades"))
-    parser.add_argument("--skeleton", type=Path,
-                        help="the published student notebook (default: "
-                             "notebooks/homework/<hw>.ipynb, hw taken from the zip's name)")
-    parser.add_argument("--timeout", type=float, default=900,
-                        help="seconds for one otter run (default 900)")
-    parser.add_argument("--memory", type=float, default=4.0,
-                        help="address-space limit of a run in GiB (default 4; 0: none)")
-    parser.add_argument("--cell-seconds", type=float, default=60,
-                        help="CPU seconds one cell of a submission may use (default 60; 0: none)")
+    parser.add_argument(
+        "--skeleton",
+        type=Path,
+        help="the published student notebook (default: "
+        "notebooks/homework/<hw>.ipynb, hw taken from the zip's name)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=900, help="seconds for one otter run (default 900)"
+    )
+    parser.add_argument(
+        "--memory",
+        type=float,
+        default=4.0,
+        help="address-space limit of a run in GiB (default 4; 0: none)",
+    )
+    parser.add_argument(
+        "--cell-seconds",
+        type=float,
+        default=60,
+        help="CPU seconds one cell of a submission may use (default 60; 0: none)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
-    parser.add_argument("--keep-flagged", action="store_true",
-                        help="do not hold questions flagged by the tamper scan at 0")
+    parser.add_argument(
+        "--keep-flagged",
+        action="store_true",
+        help="do not hold questions flagged by the tamper scan at 0",
+    )
     args = parser.parse_args(argv)
 
     autograder = args.autograder.resolve()
@@ -436,9 +539,16 @@ def main(argv=None):
 
     def one(item):
         name, path = item
-        grade = grade_submission(path.resolve(), autograder, skeleton, (args.out / name).resolve(),
-                                 args.timeout, memory, hold_flagged=not args.keep_flagged,
-                                 cell_seconds=args.cell_seconds)
+        grade = grade_submission(
+            path.resolve(),
+            autograder,
+            skeleton,
+            (args.out / name).resolve(),
+            args.timeout,
+            memory,
+            hold_flagged=not args.keep_flagged,
+            cell_seconds=args.cell_seconds,
+        )
         done[0] += 1
         print(f"[{done[0]}/{len(notebooks)}] {summary_line(name, grade)}", flush=True)
         return name, grade
@@ -450,12 +560,22 @@ def main(argv=None):
         writer = csv.writer(handle)
         writer.writerow(["submission", *questions, "total", "max", "flagged", "notes"])
         for name, grade in graded:
-            flagged = sorted({q for q, e in grade["questions"].items()
-                              if "tamper scan" in e["message"]})
-            notes = " | ".join(grade["notes"] + [e["message"] for e in grade["questions"].values()
-                                                 if e["message"]])
-            writer.writerow([name, *[_n(grade["questions"][q]["score"]) for q in questions],
-                             _n(grade["total"]), _n(grade["max"]), " ".join(flagged), notes])
+            flagged = sorted(
+                {q for q, e in grade["questions"].items() if "tamper scan" in e["message"]}
+            )
+            notes = " | ".join(
+                grade["notes"] + [e["message"] for e in grade["questions"].values() if e["message"]]
+            )
+            writer.writerow(
+                [
+                    name,
+                    *[_n(grade["questions"][q]["score"]) for q in questions],
+                    _n(grade["total"]),
+                    _n(grade["max"]),
+                    " ".join(flagged),
+                    notes,
+                ]
+            )
     print(f"wrote {args.out / 'scores.csv'}")
     return 0
 

@@ -101,8 +101,9 @@ def collect(paths=None):
                 keys.setdefault((int(match.group(1)), match.group(2)), {})[match.group(3)] = value
         for key in marks:
             if key not in keys:
-                problems.append(f"{path.name}: target claim-L{key[0]:03d}{key[1]} "
-                                "has no glued claim")
+                problems.append(
+                    f"{path.name}: target claim-L{key[0]:03d}{key[1]} has no glued claim"
+                )
         for (line, suffix), fields in sorted(keys.items()):
             label = f"claim-L{line:03d}{suffix}"
             missing = [f for f in FIELDS if not str(fields.get(f, "")).strip()]
@@ -110,16 +111,28 @@ def collect(paths=None):
                 problems.append(f"{path.name}: {label} lacks glued {', '.join(missing)}")
                 continue
             if fields["verdict"] not in VERDICTS:
-                problems.append(f"{path.name}: {label} verdict {fields['verdict']!r} "
-                                f"is not one of {VERDICTS}")
+                problems.append(
+                    f"{path.name}: {label} verdict {fields['verdict']!r} is not one of {VERDICTS}"
+                )
             if (line, suffix) not in marks:
-                problems.append(f"{path.name}: {label} is glued but its target ({label})= "
-                                "is missing from the markdown")
+                problems.append(
+                    f"{path.name}: {label} is glued but its target ({label})= "
+                    "is missing from the markdown"
+                )
             if label in seen:
                 problems.append(f"{path.name}: {label} is also claimed by {seen[label]}")
             seen[label] = path.name
-            claims.append(Claim(line, suffix, fields["text"], fields["verdict"], fields["stat"],
-                                path.stem, title(nb)))
+            claims.append(
+                Claim(
+                    line,
+                    suffix,
+                    fields["text"],
+                    fields["verdict"],
+                    fields["stat"],
+                    path.stem,
+                    title(nb),
+                )
+            )
     if problems:
         raise ValueError("\n".join(problems))
     return sorted(claims, key=lambda c: (c.line, c.suffix))
@@ -163,8 +176,9 @@ def render(claims):
     ]
     for c in claims:
         link = f"{{ref}}`{_cell(c.chapter)} <{c.label}>`"
-        lines.append(f"| {c.line}{c.suffix} | {_cell(c.text)} | **{c.verdict}** | "
-                     f"{_cell(c.stat)} | {link} |")
+        lines.append(
+            f"| {c.line}{c.suffix} | {_cell(c.text)} | **{c.verdict}** | {_cell(c.stat)} | {link} |"
+        )
     lines += ["", "Slide line N is line N of the lecture's slide text.", ""]
     return "\n".join(lines)
 

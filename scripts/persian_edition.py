@@ -56,29 +56,81 @@ def sphinx_conf():
 
 def po():
     sphinx_conf()
-    run([sys.executable, "-m", "sphinx", "-b", "gettext", "-q", ".", POT_DIR,
-         "-d", ROOT / "_build" / ".doctrees-gettext"], "gettext (.pot)")
+    run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "gettext",
+            "-q",
+            ".",
+            POT_DIR,
+            "-d",
+            ROOT / "_build" / ".doctrees-gettext",
+        ],
+        "gettext (.pot)",
+    )
     # --line-width -1: one line per msgid/msgstr, which keeps diffs and merges small
-    run([sys.executable, "-m", "sphinx_intl", "update", "-p", POT_DIR, "-l", "fa",
-         "-d", LOCALES, "--line-width", "-1"], "sphinx-intl update (.po)")
+    run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx_intl",
+            "update",
+            "-p",
+            POT_DIR,
+            "-l",
+            "fa",
+            "-d",
+            LOCALES,
+            "--line-width",
+            "-1",
+        ],
+        "sphinx-intl update (.po)",
+    )
 
 
 def build(extra=()):
     sphinx_conf()
-    run([sys.executable, "-m", "sphinx", "-b", "html", "-D", "language=fa",
-         "-W", "-n", "--keep-going", "-q", *extra, ".", FA_OUT,
-         "-d", ROOT / "_build" / ".doctrees-fa"], "Persian HTML")
+    run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "html",
+            "-D",
+            "language=fa",
+            "-W",
+            "-n",
+            "--keep-going",
+            "-q",
+            *extra,
+            ".",
+            FA_OUT,
+            "-d",
+            ROOT / "_build" / ".doctrees-fa",
+        ],
+        "Persian HTML",
+    )
     # the English build's index.html (written by Jupyter Book) sends readers to the root
     # page; the Persian tree gets the same
     (FA_OUT / "index.html").write_text(
         f'<!DOCTYPE html>\n<html lang="fa" dir="rtl"><head><meta charset="utf-8">'
         f'<meta http-equiv="Refresh" content="0; url={ROOT_PAGE}.html">'
         f'<title>redirect</title></head><body><a href="{ROOT_PAGE}.html">{ROOT_PAGE}</a>'
-        f'</body></html>\n', encoding="utf-8")
+        f"</body></html>\n",
+        encoding="utf-8",
+    )
     shutil.rmtree(FA_HTML, ignore_errors=True)
     FA_HTML.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(FA_OUT, FA_HTML, copy_function=os.link,
-                    ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"))
+    shutil.copytree(
+        FA_OUT,
+        FA_HTML,
+        copy_function=os.link,
+        ignore=shutil.ignore_patterns(".buildinfo", ".doctrees"),
+    )
     print(f"persian_edition: the Persian site is in {FA_HTML.relative_to(ROOT)}/")
 
 
@@ -92,6 +144,7 @@ def main(argv):
     else:
         sys.path.insert(0, str(ROOT))
         from tests.persian_checks import print_progress
+
         sys.exit(0 if print_progress() else 1)
 
 

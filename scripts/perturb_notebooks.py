@@ -42,8 +42,17 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
 # The output keys nbval leaves out of its comparison (nbval.plugin.IPyNbFile.skip_compare).
-SKIP = {"metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
-        "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg"}
+SKIP = {
+    "metadata",
+    "traceback",
+    "prompt_number",
+    "output_type",
+    "name",
+    "execution_count",
+    "application/vnd.jupyter.widget-view+json",
+    "image/png",
+    "image/jpeg",
+}
 
 
 def openblas_core():
@@ -51,8 +60,12 @@ def openblas_core():
     pattern = os.path.join(os.path.dirname(np.__file__) + ".libs", "*openblas*")
     for path in glob.glob(pattern):
         lib = ctypes.CDLL(path)
-        for name in ("scipy_openblas_get_corename64_", "scipy_openblas_get_corename",
-                     "openblas_get_corename64_", "openblas_get_corename"):
+        for name in (
+            "scipy_openblas_get_corename64_",
+            "scipy_openblas_get_corename",
+            "openblas_get_corename64_",
+            "openblas_get_corename",
+        ):
             if hasattr(lib, name):
                 func = getattr(lib, name)
                 func.restype = ctypes.c_char_p
@@ -63,21 +76,34 @@ def openblas_core():
 def avx512_targets():
     """numpy's dispatch targets above AVX2 that this CPU runs (to switch off)."""
     from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
-    return [name for name in __cpu_dispatch__
-            if ("AVX512" in name or name == "X86_V4") and __cpu_features__.get(name)]
+
+    return [
+        name
+        for name in __cpu_dispatch__
+        if ("AVX512" in name or name == "X86_V4") and __cpu_features__.get(name)
+    ]
 
 
 def perturbations(only):
     core = openblas_core()
-    other = {"SkylakeX": "Haswell", "Cooperlake": "Haswell", "SapphireRapids": "Haswell",
-             "Zen": "Sandybridge", "Haswell": "Sandybridge"}.get(core or "", "Haswell")
+    other = {
+        "SkylakeX": "Haswell",
+        "Cooperlake": "Haswell",
+        "SapphireRapids": "Haswell",
+        "Zen": "Sandybridge",
+        "Haswell": "Sandybridge",
+    }.get(core or "", "Haswell")
     simd = avx512_targets()
     table = {
-        "kernel": ({"OPENBLAS_CORETYPE": other, "OPENBLAS_NUM_THREADS": "1"},
-                   f"OpenBLAS kernel {other} instead of {core}"),
+        "kernel": (
+            {"OPENBLAS_CORETYPE": other, "OPENBLAS_NUM_THREADS": "1"},
+            f"OpenBLAS kernel {other} instead of {core}",
+        ),
         "threads": ({"OPENBLAS_NUM_THREADS": "2"}, "2 BLAS threads instead of 1"),
-        "simd": ({"NPY_DISABLE_CPU_FEATURES": " ".join(simd), "OPENBLAS_NUM_THREADS": "1"},
-                 f"numpy without its {' '.join(simd) or '(no)'} loops"),
+        "simd": (
+            {"NPY_DISABLE_CPU_FEATURES": " ".join(simd), "OPENBLAS_NUM_THREADS": "1"},
+            f"numpy without its {' '.join(simd) or '(no)'} loops",
+        ),
     }
     return [(name, *table[name]) for name in only]
 
@@ -120,8 +146,11 @@ def comparable(outputs, patterns):
 
 def ignored_by_nbval(cell):
     tags = set(cell.get("metadata", {}).get("tags", []))
-    return bool(tags & {"nbval-ignore-output", "nbval-skip", "raises-exception"}) or \
-        "# NBVAL_IGNORE_OUTPUT" in cell.source or "# NBVAL_SKIP" in cell.source
+    return (
+        bool(tags & {"nbval-ignore-output", "nbval-skip", "raises-exception"})
+        or "# NBVAL_IGNORE_OUTPUT" in cell.source
+        or "# NBVAL_SKIP" in cell.source
+    )
 
 
 def execute_copy(path, env):
@@ -129,8 +158,12 @@ def execute_copy(path, env):
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     try:
-        client = NotebookClient(nb, timeout=900, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            nb,
+            timeout=900,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         client.execute()
     finally:
         for key, value in saved.items():
@@ -167,15 +200,20 @@ def compare(committed, perturbed, patterns):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", help="default: every notebooks/NN_*.ipynb")
-    parser.add_argument("--only", action="append", choices=["kernel", "threads", "simd"],
-                        help="one perturbation (repeatable); default: both")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["kernel", "threads", "simd"],
+        help="one perturbation (repeatable); default: both",
+    )
     parser.add_argument("--keep", help="folder to keep the perturbed notebooks in")
     parser.add_argument("--lines", type=int, default=4, help="differing lines shown per cell")
     args = parser.parse_args(argv)
     os.environ.setdefault("PYTHONHASHSEED", "0")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    paths = [Path(p).resolve() for p in args.notebooks] or \
-        sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = [Path(p).resolve() for p in args.notebooks] or sorted(
+        (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
+    )
     keep = Path(args.keep or tempfile.mkdtemp(prefix="perturbed-"))
     keep.mkdir(parents=True, exist_ok=True)
     patterns = sanitize_patterns()
@@ -188,8 +226,10 @@ def main(argv=None):
             try:
                 perturbed = execute_copy(path, env)
             except Exception as error:  # a perturbation that breaks a notebook is a finding
-                print(f"{path.name}: execution failed: {type(error).__name__}: "
-                      f"{str(error).splitlines()[-1] if str(error) else ''}")
+                print(
+                    f"{path.name}: execution failed: {type(error).__name__}: "
+                    f"{str(error).splitlines()[-1] if str(error) else ''}"
+                )
                 total_changed += 1
                 continue
             nbformat.write(perturbed, keep / f"{path.stem}.{name}.ipynb")
@@ -200,7 +240,7 @@ def main(argv=None):
             for index, ignored, lines in changed:
                 note = " (nbval ignores this cell)" if ignored else ""
                 print(f"  c{index}{note}:")
-                for key, line in lines[:args.lines]:
+                for key, line in lines[: args.lines]:
                     print(f"    [{key}] {line[:150]}")
     print(f"{total_changed} changed cell(s) in total; perturbed notebooks in {keep}")
     return 1 if total_changed else 0

@@ -60,20 +60,36 @@ def font_awesome_files(package):
 # (npm package, version, folder under _build/static/vendor, sha512 integrity of the
 #  registry tarball, which files to keep, relative to `package/` or flattened)
 PACKAGES = [
-    ("mathjax", "3.2.2", "mathjax",
-     "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
-     mathjax_files),
-    ("requirejs", "2.3.4", "requirejs",
-     "sha512-qPD5gRrj6kGQ0ZySAJgqbArkaDqPMbQIT0zSZDkIv1mfA17w/tR2Faq5l2qqRf2CdQx6FWln9nUrgd2UDzb19A==",
-     requirejs_files),
+    (
+        "mathjax",
+        "3.2.2",
+        "mathjax",
+        "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
+        mathjax_files,
+    ),
+    (
+        "requirejs",
+        "2.3.4",
+        "requirejs",
+        "sha512-qPD5gRrj6kGQ0ZySAJgqbArkaDqPMbQIT0zSZDkIv1mfA17w/tR2Faq5l2qqRf2CdQx6FWln9nUrgd2UDzb19A==",
+        requirejs_files,
+    ),
     # html-manager 1.x is the ipywidgets 8 generation (the notebooks' widget state)
-    ("@jupyter-widgets/html-manager", "1.0.6", "html-manager",
-     "sha512-+Mn+Ra8wyIHrYaUpfmf9A3dsLkt/NuwzPQN8sthdxBD35VV5cOJbpmgMhNR27n/rmP3mKyEe0PWCJrtZrXTXDQ==",
-     html_manager_files),
+    (
+        "@jupyter-widgets/html-manager",
+        "1.0.6",
+        "html-manager",
+        "sha512-+Mn+Ra8wyIHrYaUpfmf9A3dsLkt/NuwzPQN8sthdxBD35VV5cOJbpmgMhNR27n/rmP3mKyEe0PWCJrtZrXTXDQ==",
+        html_manager_files,
+    ),
     # the version matplotlib's animation HTML names (matplotlib/_animation_data.py)
-    ("font-awesome", "4.4.0", "font-awesome",
-     "sha512-h45v/TF2b9d6JiBnyluFrjZRyJXXkRjWbTKxb0ygTScxdP8gWdgMBaghbDuSLQFHNkj3M0eNrLxfTEiQo93ARQ==",
-     font_awesome_files),
+    (
+        "font-awesome",
+        "4.4.0",
+        "font-awesome",
+        "sha512-h45v/TF2b9d6JiBnyluFrjZRyJXXkRjWbTKxb0ygTScxdP8gWdgMBaghbDuSLQFHNkj3M0eNrLxfTEiQo93ARQ==",
+        font_awesome_files,
+    ),
 ]
 
 # the file _config.yml names, per folder (checked after copying)
@@ -91,8 +107,11 @@ def stamp_of(name, version, integrity):
 
 def installed(folder, name, version, integrity):
     stamp = VENDOR / folder / ".installed"
-    return (stamp.exists() and stamp.read_text() == stamp_of(name, version, integrity)
-            and (VENDOR / folder / ENTRY_POINTS[folder]).exists())
+    return (
+        stamp.exists()
+        and stamp.read_text() == stamp_of(name, version, integrity)
+        and (VENDOR / folder / ENTRY_POINTS[folder]).exists()
+    )
 
 
 def sri_sha512(path):
@@ -116,11 +135,11 @@ def install(name, version, folder, integrity, files):
             sys.exit(f"vendor_assets: {name}@{version}: integrity {got} != pinned {integrity}")
         with tarfile.open(tarball) as tar:
             tar.extractall(tmp + "/x", filter="data")
-        package = Path(tmp) / "x" / "package"   # npm tarballs hold one folder, package/
+        package = Path(tmp) / "x" / "package"  # npm tarballs hold one folder, package/
         target = VENDOR / folder
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
-        flat = folder == "html-manager"   # fonts next to embed-amd.js (see widgets-assets-path.js)
+        flat = folder == "html-manager"  # fonts next to embed-amd.js (see widgets-assets-path.js)
         for path in files(package):
             dest = target / (path.name if flat else path.relative_to(package))
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -36,9 +36,13 @@ def vazirmatn_files(package):
 
 # (npm package, version, folder under _build/static/vendor, sha512 of the tarball, files)
 PACKAGES = [
-    ("vazirmatn", "33.0.3", "vazirmatn",
-     "sha512-fbjNc0CMjazZpIegWzz9OHGzI1APFboT+x7ZecXlUCtDe/nkyx7gtCTZnWS/+eeXG7fbfXymCPKJI8EsnM3iqw==",
-     vazirmatn_files),
+    (
+        "vazirmatn",
+        "33.0.3",
+        "vazirmatn",
+        "sha512-fbjNc0CMjazZpIegWzz9OHGzI1APFboT+x7ZecXlUCtDe/nkyx7gtCTZnWS/+eeXG7fbfXymCPKJI8EsnM3iqw==",
+        vazirmatn_files,
+    ),
 ]
 ENTRY_POINTS = {"vazirmatn": "Vazirmatn-NL.woff2"}
 

@@ -83,10 +83,12 @@ def master_parts(name):
             function = re.search(r"^def (\w+)\(", cell.source, flags=re.M)
             # otter stores tests as ast.unparse(...) text: add that form too
             tree = ast.parse(cell.source)
-            unparsed = [ast.unparse(node) for node in tree.body
-                        if isinstance(node, ast.FunctionDef)]
-            hidden.append((function[1] if function else "",
-                           lines[1:] + "\n".join(unparsed).split("\n")))
+            unparsed = [
+                ast.unparse(node) for node in tree.body if isinstance(node, ast.FunctionDef)
+            ]
+            hidden.append(
+                (function[1] if function else "", lines[1:] + "\n".join(unparsed).split("\n"))
+            )
             continue
         if in_tests and cell.cell_type == "code":  # a public test: also its unparsed form
             public.update(line.strip() for line in ast.unparse(ast.parse(cell.source)).split("\n"))
@@ -123,8 +125,9 @@ def _is_hidden_test(source):
     first = source.lstrip().split("\n", 1)[0]
     if first.startswith("#") and re.search(r"\bhidden\b", first, flags=re.I):
         return True
-    config = re.match(r'\s*"""\s*#\s*BEGIN TEST CONFIG(.*?)"""\s*#\s*END TEST CONFIG',
-                      source, flags=re.S)
+    config = re.match(
+        r'\s*"""\s*#\s*BEGIN TEST CONFIG(.*?)"""\s*#\s*END TEST CONFIG', source, flags=re.S
+    )
     return bool(config and (yaml.safe_load(config[1]) or {}).get("hidden"))
 
 
@@ -141,9 +144,14 @@ def secret_lines(name, min_length=12):
         for line in body:
             secrets.setdefault(line.strip(), f"hidden test {function}")
     trivial = {"...", "pass", "else:", "return", "import hwcheck", "import optlib"}
-    return {line: why for line, why in secrets.items()
-            if len(line) >= min_length and line not in public and line not in trivial
-            and not line.startswith("#")}
+    return {
+        line: why
+        for line, why in secrets.items()
+        if len(line) >= min_length
+        and line not in public
+        and line not in trivial
+        and not line.startswith("#")
+    }
 
 
 # --- texts to scan --------------------------------------------------------------
@@ -206,15 +214,18 @@ def replace_once(source, old, new, where):
     hits = []
     for i in range(len(lines) - len(old_lines) + 1):
         indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
-        if all(lines[i + j].rstrip() == (indent + o if o else "").rstrip()
-               for j, o in enumerate(old_lines)):
+        if all(
+            lines[i + j].rstrip() == (indent + o if o else "").rstrip()
+            for j, o in enumerate(old_lines)
+        ):
             hits.append((i, indent))
     if len(hits) != 1:
         raise ValueError(
-            f"{where}: the block\n{old_block}\noccurs {len(hits)} times, expected once")
+            f"{where}: the block\n{old_block}\noccurs {len(hits)} times, expected once"
+        )
     i, indent = hits[0]
     replacement = [indent + line if line else line for line in new_lines]
-    return "\n".join(lines[:i] + replacement + lines[i + len(old_lines):])
+    return "\n".join(lines[:i] + replacement + lines[i + len(old_lines) :])
 
 
 def apply_mutants(nb, mutants, label):
@@ -244,8 +255,16 @@ def environment():
 
 def build(out):
     """scripts/build_homework.py into `out` (never into the repository)."""
-    command = [sys.executable, str(BUILD_SCRIPT), "--out", str(out / "dist"),
-               "--student-dir", str(out / "student"), "--jobs", str(os.cpu_count() or 1)]
+    command = [
+        sys.executable,
+        str(BUILD_SCRIPT),
+        "--out",
+        str(out / "dist"),
+        "--student-dir",
+        str(out / "student"),
+        "--jobs",
+        str(os.cpu_count() or 1),
+    ]
     proc = subprocess.run(command, cwd=ROOT, env=environment(), capture_output=True, text=True)
     return proc.returncode, proc.stdout + proc.stderr
 
@@ -274,13 +293,15 @@ def _read_results(out_dir):
     results = out_dir / "results.json"
     if not results.exists():
         log = (out_dir / "otter.log").read_text() if (out_dir / "otter.log").exists() else ""
-        return {"error": f"otter run wrote no results.json; its output:\n{log}",
-                "questions": {}}
+        return {"error": f"otter run wrote no results.json; its output:\n{log}", "questions": {}}
     graded = {}
     for test in json.loads(results.read_text())["tests"]:
         if "score" in test:
-            graded[test["name"]] = {"score": test["score"], "max": test["max_score"],
-                                    "output": test.get("output", "")}
+            graded[test["name"]] = {
+                "score": test["score"],
+                "max": test["max_score"],
+                "output": test.get("output", ""),
+            }
     return {"error": None, "questions": graded}
 
 
@@ -309,10 +330,20 @@ def grade_all(tasks, jobs):
         return results
     results = []
     for zip_path, notebook, out_dir in tasks:
-        command = [sys.executable, "-m", "otter", "run", "-a", str(zip_path), "-o",
-                   str(out_dir), str(notebook)]
-        subprocess.run(command, cwd=out_dir, env=environment(), capture_output=True,
-                       timeout=GRADE_TIMEOUT)
+        command = [
+            sys.executable,
+            "-m",
+            "otter",
+            "run",
+            "-a",
+            str(zip_path),
+            "-o",
+            str(out_dir),
+            str(notebook),
+        ]
+        subprocess.run(
+            command, cwd=out_dir, env=environment(), capture_output=True, timeout=GRADE_TIMEOUT
+        )
         results.append(_read_results(out_dir))
     return results
 
@@ -325,8 +356,9 @@ def submissions(root):
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(STUDENT / f"{name}.ipynb", folder / f"{name}.ipynb")
         todo.append((f"{name}-unfilled", name, folder / f"{name}.ipynb"))
-        solutions = nbformat.read(root / "dist" / name / "autograder" / f"{name}.ipynb",
-                                  as_version=4)
+        solutions = nbformat.read(
+            root / "dist" / name / "autograder" / f"{name}.ipynb", as_version=4
+        )
         for set_name, spec in mutant_sets(name).items():
             folder = root / "submissions" / f"{name}-{set_name}"
             folder.mkdir(parents=True, exist_ok=True)
@@ -380,14 +412,20 @@ def grade_cheats(root, jobs):
         out = root / "cheat-grades" / spec["name"]
         try:
             grade = command.grade_submission(
-                notebook, root / "dist" / f"{spec['assignment']}-autograder.zip",
-                root / "student" / f"{spec['assignment']}.ipynb", out, timeout=GRADE_TIMEOUT,
-                memory_bytes=4 * 2**30, cell_seconds=30)
+                notebook,
+                root / "dist" / f"{spec['assignment']}-autograder.zip",
+                root / "student" / f"{spec['assignment']}.ipynb",
+                out,
+                timeout=GRADE_TIMEOUT,
+                memory_bytes=4 * 2**30,
+                cell_seconds=30,
+            )
         except Exception as error:  # noqa: BLE001  (reported by the test)
             return spec["name"], {"error": repr(error)}
         results = json.loads((out / "results.json").read_text())
-        grade["public_output"] = "\n".join(t.get("output", "") for t in results.get("tests", [])
-                                           if t.get("name") == "Public Tests")
+        grade["public_output"] = "\n".join(
+            t.get("output", "") for t in results.get("tests", []) if t.get("name") == "Public Tests"
+        )
         grade["error"] = None
         return spec["name"], grade
 
@@ -403,8 +441,10 @@ def run_everything(root):
     summary = {"build": {"returncode": code, "log": log}, "root": str(root), "grades": {}}
     if code == 0:
         todo = submissions(root)
-        tasks = [(root / "dist" / f"{name}-autograder.zip", nb, root / "graded" / key)
-                 for key, name, nb in todo]
+        tasks = [
+            (root / "dist" / f"{name}-autograder.zip", nb, root / "graded" / key)
+            for key, name, nb in todo
+        ]
         results = grade_all(tasks, jobs=os.cpu_count() or 1)
         summary["grades"] = {key: r for (key, _, _), r in zip(todo, results, strict=True)}
         summary["cheats"] = grade_cheats(root, jobs=os.cpu_count() or 1)

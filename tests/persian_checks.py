@@ -39,16 +39,51 @@ def required_percent():
 
 
 # Names that stay in Latin script in the Persian text (optimizers, libraries).
-LATIN_NAMES = ["Adam", "AdaMax", "Nadam", "AMSGrad", "RMSprop", "Adadelta", "Adagrad",
-               "Rprop", "SGD", "sign-GD", "torch", "Keras", "optax", "numpy", "optlib"]
+LATIN_NAMES = [
+    "Adam",
+    "AdaMax",
+    "Nadam",
+    "AMSGrad",
+    "RMSprop",
+    "Adadelta",
+    "Adagrad",
+    "Rprop",
+    "SGD",
+    "sign-GD",
+    "torch",
+    "Keras",
+    "optax",
+    "numpy",
+    "optlib",
+]
 
 # Glossary terms the term check leaves out: everyday English words that the chapters also
 # use in senses other than the lecture's term (e.g. "step" of a loop, "a need").
 TERM_EXCEPTIONS = {
-    "method", "step", "position", "need", "changes", "update", "batch", "performance",
-    "comparison", "contents", "references", "overview", "advantages", "disadvantages",
-    "parameters", "weights", "minimum", "optimum", "variance", "challenges",
-    "adaptive", "variable", "varying", "carrying out",
+    "method",
+    "step",
+    "position",
+    "need",
+    "changes",
+    "update",
+    "batch",
+    "performance",
+    "comparison",
+    "contents",
+    "references",
+    "overview",
+    "advantages",
+    "disadvantages",
+    "parameters",
+    "weights",
+    "minimum",
+    "optimum",
+    "variance",
+    "challenges",
+    "adaptive",
+    "variable",
+    "varying",
+    "carrying out",
 }
 # Glossary sections that are not a term base (misspellings on the slides, their fixes).
 GLOSSARY_SKIP_SECTIONS = {"Corrections to the slide text"}
@@ -58,11 +93,12 @@ PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩"
 
 # ---------------------------------------------------------------- catalogs
 
+
 @dataclass
 class Page:
-    name: str                      # e.g. notebooks/11_adam
+    name: str  # e.g. notebooks/11_adam
     path: Path
-    messages: list = field(default_factory=list)   # babel Message objects with prose
+    messages: list = field(default_factory=list)  # babel Message objects with prose
 
     @property
     def done(self):
@@ -96,8 +132,7 @@ def pages(catalogs=CATALOGS):
 
 def progress(catalogs=CATALOGS):
     """(rows, total percent): one row per page, (name, done, fuzzy, messages, words)."""
-    rows = [(p.name, len(p.done), len(p.fuzzy), len(p.messages), p.words)
-            for p in pages(catalogs)]
+    rows = [(p.name, len(p.done), len(p.fuzzy), len(p.messages), p.words) for p in pages(catalogs)]
     total = sum(r[3] for r in rows)
     done = sum(r[1] for r in rows)
     return rows, (100.0 * done / total if total else 100.0)
@@ -109,9 +144,11 @@ def print_progress(catalogs=CATALOGS):
     for name, done, fuzzy, total, words in rows:
         share = 100.0 * done / total if total else 100.0
         print(f"{name:32} {done:5} {fuzzy:5} {total:5} {words:6} {share:5.1f}")
-    print(f"{'total':32} {sum(r[1] for r in rows):5} {sum(r[2] for r in rows):5} "
-          f"{sum(r[3] for r in rows):5} {sum(r[4] for r in rows):6} {percent:5.1f}"
-          f"   (required: {required_percent():g} %)")
+    print(
+        f"{'total':32} {sum(r[1] for r in rows):5} {sum(r[2] for r in rows):5} "
+        f"{sum(r[3] for r in rows):5} {sum(r[4] for r in rows):6} {percent:5.1f}"
+        f"   (required: {required_percent():g} %)"
+    )
     return percent >= required_percent()
 
 
@@ -122,6 +159,7 @@ def translated_messages(catalogs=CATALOGS):
 
 
 # ---------------------------------------------------------------- message checks
+
 
 def prose(text):
     return _NOT_PROSE.sub(" ", text)
@@ -180,9 +218,12 @@ def check_terms(catalogs=CATALOGS, glossary=GLOSSARY):
             for t in longer:
                 text = re.sub(rf"\b{re.escape(t)}s?\b", " ", text)
             if re.search(rf"\b{re.escape(term)}s?\b", text) and not any(
-                    rendering_pattern(r).search(target) for r in renderings):
-                problems.append(f"{page}: '{term}' should be "
-                                f"{' or '.join(sorted(renderings))}: {m.string[:80]}…")
+                rendering_pattern(r).search(target) for r in renderings
+            ):
+                problems.append(
+                    f"{page}: '{term}' should be "
+                    f"{' or '.join(sorted(renderings))}: {m.string[:80]}…"
+                )
     return problems
 
 
@@ -205,16 +246,21 @@ def check_markup(catalogs=CATALOGS):
     changed formula."""
     problems = []
     for page, m in translated_messages(catalogs):
-        for what, pattern in (("formula", _INLINE_MATH), ("role", _ROLE),
-                              ("code", _CODE), ("link target", _LINK_TARGET)):
+        for what, pattern in (
+            ("formula", _INLINE_MATH),
+            ("role", _ROLE),
+            ("code", _CODE),
+            ("link target", _LINK_TARGET),
+        ):
             key = _role_target if pattern is _ROLE else (lambda x: x)
             want = Counter(map(key, pattern.findall(m.id)))
             got = Counter(map(key, pattern.findall(m.string)))
             if want != got:
                 missing = list((want - got).elements())
                 extra = list((got - want).elements())
-                problems.append(f"{page}: {what} changed (missing {missing}, extra {extra}) "
-                                f"in: {m.id[:60]}…")
+                problems.append(
+                    f"{page}: {what} changed (missing {missing}, extra {extra}) in: {m.id[:60]}…"
+                )
     return problems
 
 
@@ -231,21 +277,22 @@ def check_digits_and_names(catalogs=CATALOGS):
         for i, token in enumerate(tokens):
             # a Latin number is fine right after a Latin name ("Keras 3") or inside one ("L2")
             after_latin = i > 0 and re.search(r"[A-Za-z]", tokens[i - 1])
-            if re.search(r"[0-9]", token) and not re.search(r"[A-Za-z]", token) \
-                    and not after_latin:
-                problems.append(f"{page}: Latin digits in Persian prose {token!r} "
-                                f"(write Persian digits): {m.string[:60]}…")
+            if re.search(r"[0-9]", token) and not re.search(r"[A-Za-z]", token) and not after_latin:
+                problems.append(
+                    f"{page}: Latin digits in Persian prose {token!r} "
+                    f"(write Persian digits): {m.string[:60]}…"
+                )
         for name in LATIN_NAMES:
             if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", m.id) and name not in m.string:
-                problems.append(f"{page}: {name} is missing (names stay in Latin script): "
-                                f"{m.string[:60]}…")
+                problems.append(
+                    f"{page}: {name} is missing (names stay in Latin script): {m.string[:60]}…"
+                )
     return problems
 
 
 # ---------------------------------------------------------------- the built HTML
 
-_HTML_MATH = re.compile(
-    r'<(div|span) class="math notranslate nohighlight"[^>]*>(.*?)</\1>', re.S)
+_HTML_MATH = re.compile(r'<(div|span) class="math notranslate nohighlight"[^>]*>(.*?)</\1>', re.S)
 
 
 def math_of(html):
@@ -261,8 +308,11 @@ def check_formulas(en_html=EN_HTML, fa_html=FA_HTML):
     in the same order, the inline ones as the same collection; none is empty (a translated
     display formula used to come out as \\[::\\])."""
     problems = []
-    fa_pages = sorted(p for p in Path(fa_html).rglob("*.html")
-                      if not {"_static", "_sources", "_images"} & set(p.parts))
+    fa_pages = sorted(
+        p
+        for p in Path(fa_html).rglob("*.html")
+        if not {"_static", "_sources", "_images"} & set(p.parts)
+    )
     if not fa_pages:
         return [f"no Persian pages under {fa_html}: run `make book-fa`"]
     for fa in fa_pages:
@@ -276,12 +326,15 @@ def check_formulas(en_html=EN_HTML, fa_html=FA_HTML):
             if not re.sub(r"\\[\[\]()]|[\s:]", "", tex):
                 problems.append(f"{rel}: empty formula {tex!r}")
         if fa_display != en_display:
-            problems.append(f"{rel}: display math differs from the English page "
-                            f"({len(fa_display)} vs {len(en_display)} formulas)")
+            problems.append(
+                f"{rel}: display math differs from the English page "
+                f"({len(fa_display)} vs {len(en_display)} formulas)"
+            )
         if Counter(fa_inline) != Counter(en_inline):
             diff = list((Counter(en_inline) - Counter(fa_inline)).elements())[:3]
-            problems.append(f"{rel}: inline math differs from the English page, e.g. "
-                            f"missing {diff}")
+            problems.append(
+                f"{rel}: inline math differs from the English page, e.g. missing {diff}"
+            )
     return problems
 
 
@@ -293,7 +346,7 @@ def check_rtl_pages(fa_html=FA_HTML):
             continue
         text = fa.read_text(encoding="utf-8")
         if not re.search(r'<html lang="fa" dir="rtl"', text):
-            problems.append(f"{fa.relative_to(fa_html)}: no <html lang=\"fa\" dir=\"rtl\">")
+            problems.append(f'{fa.relative_to(fa_html)}: no <html lang="fa" dir="rtl">')
         if 'name="bilingual-counterpart"' not in text:
             problems.append(f"{fa.relative_to(fa_html)}: no link to the English page")
     return problems

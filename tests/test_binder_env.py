@@ -49,8 +49,11 @@ def requirement_lines(path):
 
 
 def pins(path):
-    return {re.split(r"[=<>~!\[ ]", line)[0].lower(): line
-            for line in requirement_lines(path) if not line.startswith("-")}
+    return {
+        re.split(r"[=<>~!\[ ]", line)[0].lower(): line
+        for line in requirement_lines(path)
+        if not line.startswith("-")
+    }
 
 
 def runtime_version():
@@ -61,10 +64,12 @@ def runtime_version():
 
 def test_runtime_txt_matches_project():
     version = runtime_version()
-    needed = re.search(r'requires-python\s*=\s*">=\s*(\d+)\.(\d+)',
-                       (ROOT / "pyproject.toml").read_text())
-    assert needed and version >= (int(needed[1]), int(needed[2])), \
+    needed = re.search(
+        r'requires-python\s*=\s*">=\s*(\d+)\.(\d+)', (ROOT / "pyproject.toml").read_text()
+    )
+    assert needed and version >= (int(needed[1]), int(needed[2])), (
         f"runtime.txt python-{version} is older than pyproject's requires-python"
+    )
 
 
 def test_binder_runtime_matches_root():
@@ -75,11 +80,25 @@ def test_binder_requirements_are_runtime_only_and_pinned():
     lines = requirement_lines(BINDER / "requirements.txt")
     names = pins(BINDER / "requirements.txt")
     assert "-e ." in lines, "binder/requirements.txt must install optlib (-e .)"
-    for needed in ("numpy", "matplotlib", "ipywidgets", "ipykernel", "jupyterlab",
-                   "jupyterlab-myst"):
+    for needed in (
+        "numpy",
+        "matplotlib",
+        "ipywidgets",
+        "ipykernel",
+        "jupyterlab",
+        "jupyterlab-myst",
+    ):
         assert needed in names, f"binder/requirements.txt lacks {needed}"
-    for tool in ("jupyter-book", "pytest", "playwright", "ruff", "hypothesis", "nbval",
-                 "sphinx-exercise", "sphinx-proof"):
+    for tool in (
+        "jupyter-book",
+        "pytest",
+        "playwright",
+        "ruff",
+        "hypothesis",
+        "nbval",
+        "sphinx-exercise",
+        "sphinx-proof",
+    ):
         assert tool not in names, f"{tool} is a maintainer's tool, not for Binder"
     for line in names.values():
         assert "==" in line, f"unpinned requirement (Binder builds change under you): {line}"
@@ -105,23 +124,29 @@ def binder_link(docname):
     slug = re.sub(r"^https://github\.com/", "", repo["url"]).rstrip("/")
     path = "/".join(p for p in (repo.get("path_to_book", "").strip("/"), docname) if p)
     ui = "lab/tree" if launch.get("notebook_interface", "classic") == "jupyterlab" else "tree"
-    return (f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{slug}/{repo['branch']}"
-            f"?urlpath={ui}/{path}.ipynb")
+    return (
+        f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{slug}/{repo['branch']}"
+        f"?urlpath={ui}/{path}.ipynb"
+    )
 
 
 def test_built_notebook_pages_link_to_binder():
     html = bl.book_html()
     if not (html / "index.html").exists():
         pytest.skip(f"no built book at {html}: run `make book` first (or set BOOK_HTML)")
-    notebooks = [d for d in bl.toc_pages()
-                 if (bl.source_of(d) or Path("x")).suffix == ".ipynb"]
+    notebooks = [d for d in bl.toc_pages() if (bl.source_of(d) or Path("x")).suffix == ".ipynb"]
     if not notebooks:
-        pytest.skip("no notebook page in _toc.yml yet (the fixture book's Binder link is "
-                    "checked in tests/browser/test_checker.py)")
+        pytest.skip(
+            "no notebook page in _toc.yml yet (the fixture book's Binder link is "
+            "checked in tests/browser/test_checker.py)"
+        )
     unbuilt = [d for d in notebooks if not (html / f"{d}.html").exists()]
     assert not unbuilt, f"in _toc.yml but not built in {html} (stale build?): {unbuilt}"
-    missing = [d for d in notebooks
-               if binder_link(d) not in (html / f"{d}.html").read_text(encoding="utf-8")]
+    missing = [
+        d
+        for d in notebooks
+        if binder_link(d) not in (html / f"{d}.html").read_text(encoding="utf-8")
+    ]
     assert not missing, f"pages without {binder_link('<page>')}: {missing}"
 
 
@@ -154,51 +179,89 @@ def test_fresh_env_runs_a_chapter(tmp_path):
     if os.environ.get("SKIP_BINDER_ENV") == "1" and os.environ.get("CI") != "true":
         pytest.skip("SKIP_BINDER_ENV=1 (this test always runs in CI)")
     if sys.version_info[:2] != runtime_version():
-        pytest.skip(f"this Python is {sys.version_info[:2]}, runtime.txt asks for "
-                    f"{runtime_version()}")
+        pytest.skip(
+            f"this Python is {sys.version_info[:2]}, runtime.txt asks for {runtime_version()}"
+        )
     venv = tmp_path / "binder-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "JUPYTER_PATH"}}
-    env["JUPYTER_DATA_DIR"] = str(tmp_path / "jupyter-data")   # no user-wide kernelspecs
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "JUPYTER_PATH"}
+    }
+    env["JUPYTER_DATA_DIR"] = str(tmp_path / "jupyter-data")  # no user-wide kernelspecs
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "-r",
-                              "binder/requirements.txt"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=1800)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "-r", "binder/requirements.txt"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     # what binder/postBuild runs (and a student without make, by hand)
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "-r",
-                              "binder/no-deps.txt"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=1800)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "-r", "binder/no-deps.txt"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
-    check = subprocess.run([str(python), "-m", "pip", "check"], env=env,
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [str(python), "-m", "pip", "check"], env=env, capture_output=True, text=True
+    )
     # only the extras left out on purpose may be missing: PDF export and sphinx
-    unexpected = [line for line in check.stdout.splitlines()
-                  if line.strip() and not re.search(r"requires (playwright|sphinx)\b", line)]
+    unexpected = [
+        line
+        for line in check.stdout.splitlines()
+        if line.strip() and not re.search(r"requires (playwright|sphinx)\b", line)
+    ]
     assert not unexpected, check.stdout
     # what Binder's JupyterLab needs to show the widgets (the prebuilt labextension)
-    subprocess.run([str(python), "-c", "import ipywidgets, jupyterlab_widgets, "
-                    "jupyterlab_myst, otter, optlib"], cwd=tmp_path, env=env, check=True)
+    subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import ipywidgets, jupyterlab_widgets, jupyterlab_myst, otter, optlib",
+        ],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+    )
     # the student's "Without make" path ends with `jupyter lab`: it is there
     assert (venv / "bin" / "jupyter-lab").exists()
 
     homework = ROOT / "notebooks" / "homework" / "hw1.ipynb"
     if homework.exists():
-        run = subprocess.run([str(python), "-c", RUN_GRADER_CHECK, str(homework)],
-                             cwd=homework.parent, env=env, capture_output=True, text=True,
-                             timeout=900)
+        run = subprocess.run(
+            [str(python), "-c", RUN_GRADER_CHECK, str(homework)],
+            cwd=homework.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
         # the unanswered question fails its public test: grader.check ran and reported
         assert "q1" in run.stdout and "failed" in run.stdout.lower(), run.stdout[-2000:]
 
     notebook = chapter_notebook()
-    run = subprocess.run([str(python), "-c", RUN_NOTEBOOK, str(notebook),
-                          str(notebook.parent)], cwd=notebook.parent, env=env,
-                         capture_output=True, text=True, timeout=1800)
-    assert run.returncode == 0, (f"{notebook.relative_to(ROOT)} failed in the fresh env:\n"
-                                 + run.stdout[-2000:] + run.stderr[-4000:])
+    run = subprocess.run(
+        [str(python), "-c", RUN_NOTEBOOK, str(notebook), str(notebook.parent)],
+        cwd=notebook.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert run.returncode == 0, (
+        f"{notebook.relative_to(ROOT)} failed in the fresh env:\n"
+        + run.stdout[-2000:]
+        + run.stderr[-4000:]
+    )
     # the kernel was the fresh environment's, not .venv's
     assert f"KERNEL {venv}" in run.stdout, run.stdout[-2000:]
-

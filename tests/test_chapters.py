@@ -17,8 +17,13 @@ CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # The level-2 headings of every chapter, in this order; EXPERIMENTS stands for
 # "## Experiment 1: <title>", "## Experiment 2: <title>", ... (at least one).
 BEFORE_EXPERIMENTS = ["The lecture's claim", "The rule"]
-AFTER_EXPERIMENTS = ["Explore", "How torch, Keras and optax differ", "Exercises", "Takeaways",
-                     "References"]
+AFTER_EXPERIMENTS = [
+    "Explore",
+    "How torch, Keras and optax differ",
+    "Exercises",
+    "Takeaways",
+    "References",
+]
 EXPERIMENT = re.compile(r"Experiment (\d+): \S.*")
 FENCE = re.compile(r"^(`{3,}|:{3,})")
 
@@ -40,8 +45,9 @@ def headings(nb):
             match = FENCE.match(stripped)
             if match and fence is None:
                 fence = match.group(1)
-            elif (fence and len(stripped) >= len(fence)
-                  and stripped == fence[0] * len(stripped)):  # closes the open fence
+            elif (
+                fence and len(stripped) >= len(fence) and stripped == fence[0] * len(stripped)
+            ):  # closes the open fence
                 fence = None
             elif fence is None and (heading := re.match(r"(#{1,6}) +(.*?)\s*#*\s*$", line)):
                 found.append((len(heading.group(1)), heading.group(2)))
@@ -67,8 +73,10 @@ def shape_problems(nb):
         problems.append(f"experiments numbered 1, 2, 3, ... in order; found {numbers}")
     expected = BEFORE_EXPERIMENTS + experiments + AFTER_EXPERIMENTS
     if level2 != expected:
-        problems.append("level-2 headings differ from the chapter shape:\n  found    "
-                        f"{level2}\n  expected {expected}")
+        problems.append(
+            "level-2 headings differ from the chapter shape:\n  found    "
+            f"{level2}\n  expected {expected}"
+        )
     return problems
 
 
@@ -84,8 +92,9 @@ def chapter(request):
 def test_every_chapter_is_in_the_toc(chapter):
     path, _ = chapter
     toc = (ROOT / "_toc.yml").read_text()
-    assert re.search(rf"^\s*- file: notebooks/{path.stem}\s*$", toc, re.M), \
+    assert re.search(rf"^\s*- file: notebooks/{path.stem}\s*$", toc, re.M), (
         f"{path.name} is not listed (uncommented) in _toc.yml"
+    )
 
 
 def test_chapter_is_committed_executed(chapter):
@@ -121,34 +130,63 @@ def _fixture(level2, title="# Momentum", label="(ch-momentum)="):
     for heading in level2:
         cells.append(new_markdown_cell(f"## {heading}\n\n### A free subsection\n\nText."))
         cells.append(new_code_cell("x = 1"))
-    cells.append(new_markdown_cell(
-        "````{exercise}\n:label: ex\n```python\n# a comment\n```\n## not a heading\n````"))
+    cells.append(
+        new_markdown_cell(
+            "````{exercise}\n:label: ex\n```python\n# a comment\n```\n## not a heading\n````"
+        )
+    )
     return json.loads(json.dumps(new_notebook(cells=cells)))
 
 
-CONFORMING = ["The lecture's claim", "The rule", "Experiment 1: the ravine",
-              "Experiment 2: real data", "Explore", "How torch, Keras and optax differ",
-              "Exercises", "Takeaways", "References"]
+CONFORMING = [
+    "The lecture's claim",
+    "The rule",
+    "Experiment 1: the ravine",
+    "Experiment 2: real data",
+    "Explore",
+    "How torch, Keras and optax differ",
+    "Exercises",
+    "Takeaways",
+    "References",
+]
 
 
 def test_the_shape_check_accepts_a_conforming_chapter():
     assert shape_problems(_fixture(CONFORMING)) == []
     assert headings(_fixture(CONFORMING))[:3] == [
-        (1, "Momentum"), (2, "The lecture's claim"), (3, "A free subsection")]
+        (1, "Momentum"),
+        (2, "The lecture's claim"),
+        (3, "A free subsection"),
+    ]
 
 
-@pytest.mark.parametrize("level2,title,label", [
-    ([h for h in CONFORMING if h != "The lecture's claim"], "# Momentum", "(ch-momentum)="),
-    (CONFORMING[:2] + ["Experiment 2: real data"] + CONFORMING[4:], "# Momentum", "(ch-m)="),
-    (CONFORMING[:2] + CONFORMING[4:], "# Momentum", "(ch-m)="),
-    ([h if h != "Explore" else "Try it yourself" for h in CONFORMING], "# Momentum", "(ch-m)="),
-    (CONFORMING[:4] + ["How torch, Keras and optax differ", "Explore"] + CONFORMING[6:],
-     "# Momentum", "(ch-m)="),
-    (CONFORMING + ["Appendix"], "# Momentum", "(ch-m)="),
-    (CONFORMING, "## Momentum", "(ch-m)="),
-    (CONFORMING, "# Momentum", ""),
-], ids=["no-claim", "experiments-start-at-2", "no-experiment", "renamed-explore",
-        "swapped", "extra-section", "no-title", "no-label"])
+@pytest.mark.parametrize(
+    "level2,title,label",
+    [
+        ([h for h in CONFORMING if h != "The lecture's claim"], "# Momentum", "(ch-momentum)="),
+        (CONFORMING[:2] + ["Experiment 2: real data"] + CONFORMING[4:], "# Momentum", "(ch-m)="),
+        (CONFORMING[:2] + CONFORMING[4:], "# Momentum", "(ch-m)="),
+        ([h if h != "Explore" else "Try it yourself" for h in CONFORMING], "# Momentum", "(ch-m)="),
+        (
+            CONFORMING[:4] + ["How torch, Keras and optax differ", "Explore"] + CONFORMING[6:],
+            "# Momentum",
+            "(ch-m)=",
+        ),
+        (CONFORMING + ["Appendix"], "# Momentum", "(ch-m)="),
+        (CONFORMING, "## Momentum", "(ch-m)="),
+        (CONFORMING, "# Momentum", ""),
+    ],
+    ids=[
+        "no-claim",
+        "experiments-start-at-2",
+        "no-experiment",
+        "renamed-explore",
+        "swapped",
+        "extra-section",
+        "no-title",
+        "no-label",
+    ],
+)
 def test_the_shape_check_rejects_a_deviation(level2, title, label):
     assert shape_problems(_fixture(level2, title, label))
 
@@ -165,8 +203,9 @@ def test_explorer_cells_are_tagged_for_nbval(chapter):
     for cell in nb["cells"]:
         src = "".join(cell["source"])
         if cell["cell_type"] == "code" and re.search(r"(?<!plt)\.show(_static)?\(", src):
-            assert "nbval-ignore-output" in cell["metadata"].get("tags", []), \
+            assert "nbval-ignore-output" in cell["metadata"].get("tags", []), (
                 f"{path.name}: widget cell without the nbval-ignore-output tag:\n{src}"
+            )
 
 
 def test_chapter_has_a_live_and_a_kernel_free_explorer(chapter):

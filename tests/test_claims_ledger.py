@@ -16,8 +16,9 @@ spec.loader.exec_module(ledger)
 
 def test_ledger_page_is_up_to_date():
     expected = ledger.render(ledger.collect())
-    assert ledger.LEDGER.read_text(encoding="utf-8") == expected, \
+    assert ledger.LEDGER.read_text(encoding="utf-8") == expected, (
         "book/claims.md is out of date: run python scripts/make_ledger.py"
+    )
 
 
 def test_every_link_has_its_target_and_the_page_is_in_the_toc():
@@ -41,20 +42,37 @@ def test_every_glued_statistic_is_on_the_page():
 
 # --- the checks can fail -------------------------------------------------------------
 
+
 def _glue(name, value):
-    return {"output_type": "display_data", "data": {
-        "application/papermill.record/text/plain": repr(value)},
-        "metadata": {"scrapbook": {"name": name, "mime_prefix": "application/papermill.record/"}}}
+    return {
+        "output_type": "display_data",
+        "data": {"application/papermill.record/text/plain": repr(value)},
+        "metadata": {"scrapbook": {"name": name, "mime_prefix": "application/papermill.record/"}},
+    }
 
 
-def _chapter(tmp_path, target="(claim-L044)=\n## Experiment 1: x", verdict="holds",
-             stat="0.25 ± 0.01 (5 seeds)"):
-    nb = {"metadata": {}, "cells": [
-        {"cell_type": "markdown", "source": "# A chapter\n"},
-        {"cell_type": "markdown", "source": target},
-        {"cell_type": "code", "source": "", "outputs": [
-            _glue("claim-L044-text", "SGD suits online learning"),
-            _glue("claim-L044-verdict", verdict), _glue("claim-L044-stat", stat)]}]}
+def _chapter(
+    tmp_path,
+    target="(claim-L044)=\n## Experiment 1: x",
+    verdict="holds",
+    stat="0.25 ± 0.01 (5 seeds)",
+):
+    nb = {
+        "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "source": "# A chapter\n"},
+            {"cell_type": "markdown", "source": target},
+            {
+                "cell_type": "code",
+                "source": "",
+                "outputs": [
+                    _glue("claim-L044-text", "SGD suits online learning"),
+                    _glue("claim-L044-verdict", verdict),
+                    _glue("claim-L044-stat", stat),
+                ],
+            },
+        ],
+    }
     path = tmp_path / "01_x.ipynb"
     path.write_text(json.dumps(nb))
     return path
@@ -62,8 +80,12 @@ def _chapter(tmp_path, target="(claim-L044)=\n## Experiment 1: x", verdict="hold
 
 def test_collect_reads_a_claim(tmp_path):
     (claim,) = ledger.collect([_chapter(tmp_path)])
-    assert (claim.label, claim.verdict, claim.stat, claim.chapter) == \
-        ("claim-L044", "holds", "0.25 ± 0.01 (5 seeds)", "A chapter")
+    assert (claim.label, claim.verdict, claim.stat, claim.chapter) == (
+        "claim-L044",
+        "holds",
+        "0.25 ± 0.01 (5 seeds)",
+        "A chapter",
+    )
     page = ledger.render([claim])
     assert "{ref}`A chapter <claim-L044>`" in page and "**1** holds" in page
 

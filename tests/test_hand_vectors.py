@@ -69,10 +69,12 @@ def test_irprop_minus_table():
 def test_rprop_gradient_magnitude_does_not_matter():
     """Only the signs enter; the same table with wildly different |g|."""
     grads = [3.0, 1e-9, -250.0, -0.5, 1e3, 7e-4]
-    assert_exact(trajectory(optlib.Rprop(lr=0.1), grads)[0],
-                 [-0.1, -0.22, -0.16, -0.088, -0.124, -0.1672])
-    assert_exact(trajectory(optlib.IRpropMinus(lr=0.1), grads)[0],
-                 [-0.1, -0.22, -0.22, -0.16, -0.16, -0.19])
+    assert_exact(
+        trajectory(optlib.Rprop(lr=0.1), grads)[0], [-0.1, -0.22, -0.16, -0.088, -0.124, -0.1672]
+    )
+    assert_exact(
+        trajectory(optlib.IRpropMinus(lr=0.1), grads)[0], [-0.1, -0.22, -0.22, -0.16, -0.16, -0.19]
+    )
 
 
 def test_irprop_minus_clips_the_initial_step():
@@ -163,8 +165,7 @@ def test_adagrad_torch_vector(form):
     if form == "lr_decay":
         opt = optlib.Adagrad(lr=1.0, lr_decay=0.5, initial_accumulator=3.0, eps=1e-300)
     else:
-        opt = optlib.Adagrad(lr=optlib.time_decay(1.0, 0.5), initial_accumulator=3.0,
-                             eps=1e-300)
+        opt = optlib.Adagrad(lr=optlib.time_decay(1.0, 0.5), initial_accumulator=3.0, eps=1e-300)
     xs, _ = trajectory(opt, [1.0, 1.0, 1.0])
     assert_printed(xs, ["-0.5", "-0.798142397", "-1.002266542"])
     assert_exact(xs[0], -0.5)
@@ -199,7 +200,8 @@ def test_nadam_constant_schedules_are_exact():
 
 
 @pytest.mark.parametrize(
-    "psi,printed", [(0.0, "-1.056426"), (None, "-1.473684"), (1e9, "-1.473684")],
+    "psi,printed",
+    [(0.0, "-1.056426"), (None, "-1.473684"), (1e9, "-1.473684")],
     ids=["torch-momentum_decay=0", "optax-constant-beta1", "torch-momentum_decay=1e9"],
 )
 def test_nadam_first_step(psi, printed):

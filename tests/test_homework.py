@@ -59,8 +59,9 @@ def graded(homework, key):
 
 
 def describe(questions):
-    return "\n".join(f"--- {q}: {r['score']}/{r['max']}\n{r['output']}"
-                     for q, r in questions.items())
+    return "\n".join(
+        f"--- {q}: {r['score']}/{r['max']}\n{r['output']}" for q, r in questions.items()
+    )
 
 
 # --- the assignments as written -------------------------------------------------
@@ -143,8 +144,9 @@ def test_unfilled_student_notebook_gets_zero_without_crashing_the_grader(built, 
         assert result["score"] == 0, f"{name} {question} unfilled:\n{describe(questions)}"
         assert "❌ Test case failed" in result["output"]
         # the checks fail with hwcheck.CheckFailed, an AssertionError with a shortened message
-        assert "CheckFailed" in result["output"] or "AssertionError" in result["output"], (
-            result["output"])
+        assert "CheckFailed" in result["output"] or "AssertionError" in result["output"], result[
+            "output"
+        ]
 
 
 @pytest.mark.parametrize("name,set_name", SETS)
@@ -161,7 +163,8 @@ def test_known_wrong_answers_lose_points_and_say_why(built, name, set_name):
                 assert result["score"] == 0, f"{label}: expected 0 points\n{describe(questions)}"
             else:
                 assert result["score"] < result["max"], (
-                    f"{label}: not rejected\n{describe(questions)}")
+                    f"{label}: not rejected\n{describe(questions)}"
+                )
             assert mutant.get("message", "") in result["output"], (
                 f"{label}: expected {mutant.get('message')!r} in the feedback\n{result['output']}"
             )
@@ -194,8 +197,16 @@ def test_student_notebooks_hold_no_solution_and_no_hidden_test(name):
 
 
 def test_student_notebooks_hold_no_otter_master_markers():
-    markers = ["# BEGIN SOLUTION", "# END SOLUTION", "# ASSIGNMENT CONFIG", "# BEGIN TESTS",
-               "# HIDDEN", "hidden=True", '"hidden": true', "# SOLUTION"]
+    markers = [
+        "# BEGIN SOLUTION",
+        "# END SOLUTION",
+        "# ASSIGNMENT CONFIG",
+        "# BEGIN TESTS",
+        "# HIDDEN",
+        "hidden=True",
+        '"hidden": true',
+        "# SOLUTION",
+    ]
     for path in hs.published_files(hs.STUDENT):
         text = path.read_text()
         assert not [m for m in markers if m in text], f"{path} contains a master marker"
@@ -287,8 +298,12 @@ def test_check_optimizer_names_step_expected_and_got(hwcheck):
             return velocity, type(state)(state.t + 1, velocity)
 
     with pytest.raises(AssertionError) as info:
-        hwcheck.check_optimizer(Wrong, {"lr": 0.1, "momentum": 0.9},
-                                optlib.Momentum(lr=0.1, momentum=0.9), [[1.0], [1.0]])
+        hwcheck.check_optimizer(
+            Wrong,
+            {"lr": 0.1, "momentum": 0.9},
+            optlib.Momentum(lr=0.1, momentum=0.9),
+            [[1.0], [1.0]],
+        )
     assert str(info.value) == (
         "Δw: expected [-0.1], got [0.1] (Wrong(lr=0.1, momentum=0.9), step 1, g = [1]); "
         "first difference at index (0,): expected -0.1, got 0.1, relative difference 2"
@@ -315,8 +330,9 @@ def test_a_subclass_of_optlib_is_refused_and_optlib_is_off_inside_student_code(h
         pass
 
     with pytest.raises(AssertionError, match="`Momentum` is optlib's code"):
-        hwcheck.check_optimizer(Wrong, {"lr": 0.1}, optlib.Momentum(lr=0.1), [[1.0]],
-                                name="Momentum")
+        hwcheck.check_optimizer(
+            Wrong, {"lr": 0.1}, optlib.Momentum(lr=0.1), [[1.0]], name="Momentum"
+        )
     theirs = optlib.Momentum.update  # captured before the check, still refused inside it
 
     class Delegating:
@@ -341,6 +357,7 @@ def test_messages_are_cut_short_and_base_exceptions_cost_only_the_check(hwcheck)
         hwcheck.call(leaky, 1, what="leaky(1)")
     assert len(str(info.value)) <= hwcheck.MAX_MESSAGE + 40
     for error in (KeyboardInterrupt, SystemExit, GeneratorExit):
+
         def stop(x, error=error):
             raise error()
 
@@ -353,7 +370,8 @@ def test_a_replaced_numpy_function_stops_every_check(hwcheck, monkeypatch):
 
     monkeypatch.setattr(np, "isclose", lambda *args, **kwargs: True)
     spec = __import__("importlib.util").util.spec_from_file_location(
-        "_hwcheck_test", hs.MASTERS / "hwcheck.py")
+        "_hwcheck_test", hs.MASTERS / "hwcheck.py"
+    )
     fresh = __import__("importlib.util").util.module_from_spec(spec)
     spec.loader.exec_module(fresh)
     with pytest.raises(AssertionError, match="numpy has been modified"):
@@ -368,8 +386,9 @@ CHEATS = {spec["name"]: spec for spec in hs.cheats()}
 
 
 def _grade_text(grade):
-    return "\n".join([*grade["notes"], *(e["message"] + "\n" + e["output"]
-                                         for e in grade["questions"].values())])
+    return "\n".join(
+        [*grade["notes"], *(e["message"] + "\n" + e["output"] for e in grade["questions"].values())]
+    )
 
 
 @pytest.mark.parametrize("cheat", sorted(CHEATS))
@@ -377,8 +396,10 @@ def test_cheats_and_crashes_never_get_full_marks(built, cheat):
     spec = CHEATS[cheat]
     grade = built["cheats"][cheat]
     assert grade["error"] is None, f"{cheat}: the grading command failed: {grade['error']}"
-    table = "\n".join(f"{q}: {e['score']}/{e['max']} (otter {e['otter_score']}) {e['message']}"
-                      for q, e in grade["questions"].items())
+    table = "\n".join(
+        f"{q}: {e['score']}/{e['max']} (otter {e['otter_score']}) {e['message']}"
+        for q, e in grade["questions"].items()
+    )
     assert sorted(grade["questions"]) == sorted(hs.autograded(spec["assignment"])), table
     assert all(e["max"] for e in grade["questions"].values()), f"{cheat}: no maximum\n{table}"
     assert grade["total"] < grade["max"], f"{cheat} got full marks\n{table}"
@@ -388,10 +409,12 @@ def test_cheats_and_crashes_never_get_full_marks(built, cheat):
         entry = grade["questions"][question]
         assert entry["otter_score"] == entry["max"], f"{cheat} {question} lost points\n{table}"
     assert bool(grade["flags"]) == spec.get("flagged", False), (
-        f"{cheat}: flags {grade['flags']}\n{table}")
+        f"{cheat}: flags {grade['flags']}\n{table}"
+    )
     if grade["flags"]:
-        assert all("tamper scan" in e["message"] and e["score"] == 0
-                   for e in grade["questions"].values()), table
+        assert all(
+            "tamper scan" in e["message"] and e["score"] == 0 for e in grade["questions"].values()
+        ), table
     text = _grade_text(grade)
     for expected in spec.get("expect", []):
         assert expected in text, f"{cheat}: {expected!r} not in the feedback\n{text[-3000:]}"
@@ -411,13 +434,24 @@ def test_every_graded_question_of_every_assignment_is_attacked_by_a_cheat():
 
 def test_the_tamper_scan_flags_what_it_should(tmp_path):
     scan = hs._grading_command().scan_source
-    for source in ["import hwcheck", "np.isclose = lambda *a: True", "import sys\nsys.modules",
-                   "open('tests/q1.py').read()", "import otter", "f.__code__ = g.__code__",
-                   "%time import os", "optlib.Adam.update = None", "getattr(x, 'a' + 'b')"]:
+    for source in [
+        "import hwcheck",
+        "np.isclose = lambda *a: True",
+        "import sys\nsys.modules",
+        "open('tests/q1.py').read()",
+        "import otter",
+        "f.__code__ = g.__code__",
+        "%time import os",
+        "optlib.Adam.update = None",
+        "getattr(x, 'a' + 'b')",
+    ]:
         assert hs._grading_command().scan_source(source), source
-    for source in ["def f(x):\n    return np.sqrt(x) + optlib.inverse_sqrt(0.5)(1)",
-                   "class A:\n    def update(self, g, state):\n        return -g, state",
-                   "x = (", "rng = np.random.default_rng(0)"]:
+    for source in [
+        "def f(x):\n    return np.sqrt(x) + optlib.inverse_sqrt(0.5)(1)",
+        "class A:\n    def update(self, g, state):\n        return -g, state",
+        "x = (",
+        "rng = np.random.default_rng(0)",
+    ]:
         assert not scan(source), (source, scan(source))
     # a skeleton's own use of the checker (hw4's q3 cell calls hwcheck.time_limit) is no flag
     import nbformat

@@ -64,8 +64,12 @@ def start_kernel(page, timeout=120):
     while time.monotonic() < deadline:
         if dialog.count() and dialog.is_visible():
             dialog.get_by_role("button", name="Select", exact=True).click()
-        if (name.count() and "No Kernel" not in name.inner_text()
-                and idle.count() and idle.is_visible()):
+        if (
+            name.count()
+            and "No Kernel" not in name.inner_text()
+            and idle.count()
+            and idle.is_visible()
+        ):
             return
         page.wait_for_timeout(250)
     pytest.fail("the notebook's kernel did not start")
@@ -73,7 +77,8 @@ def start_kernel(page, timeout=120):
 
 def assert_no_traceback(page):
     tracebacks = page.locator(
-        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
+    )
     assert tracebacks.count() == 0, "a cell raised:\n" + tracebacks.first.inner_text()[:3000]
 
 
@@ -93,8 +98,11 @@ def prepare(workdir, notebook):
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
     nb["metadata"].pop("widgets", None)
-    nb["metadata"]["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                    "language": "python"}
+    nb["metadata"]["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
     copy = workdir / "notebooks" / notebook.name
     copy.write_text(json.dumps(nb, indent=1), encoding="utf-8")
     return copy
@@ -109,20 +117,35 @@ def lab_server(tmp_path, notebook):
     notebook = prepare(tmp_path / "work", notebook)
     port, token = free_port(), secrets.token_hex(16)
     env = dict(os.environ)
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR",
-                 "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR"):
+    for name in (
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "JUPYTER_DATA_DIR",
+        "JUPYTERLAB_SETTINGS_DIR",
+        "JUPYTERLAB_WORKSPACES_DIR",
+    ):
         env[name] = str(tmp_path / name.lower())
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     log = (tmp_path / "jupyterlab.log").open("w")
     proc = subprocess.Popen(
-        [str(JUPYTER_LAB), "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path / 'work'}",
-         "--LabApp.news_url=None",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-        + (["--allow-root"] if os.geteuid() == 0 else []),   # CI runs as root
-        cwd=tmp_path / "work", env=env, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [
+            str(JUPYTER_LAB),
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={tmp_path / 'work'}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+        + (["--allow-root"] if os.geteuid() == 0 else []),  # CI runs as root
+        cwd=tmp_path / "work",
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 90
@@ -133,8 +156,10 @@ def lab_server(tmp_path, notebook):
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.flush()
-                    pytest.fail("JupyterLab did not start:\n"
-                                + (tmp_path / "jupyterlab.log").read_text()[-3000:])
+                    pytest.fail(
+                        "JupyterLab did not start:\n"
+                        + (tmp_path / "jupyterlab.log").read_text()[-3000:]
+                    )
                 time.sleep(0.5)
         yield base, token, notebook.relative_to(tmp_path / "work").as_posix()
     finally:
@@ -162,24 +187,30 @@ ALLOWED_PAGE_ERRORS = [
     # renders markdown cells with its own widget, so the check reads `.node` of undefined
     # when the toolbar is shown on a markdown cell. Only that overlap check fails (console
     # only; the cell renders, the toolbar works). Without jupyterlab-myst it is absent.
-    (re.compile(r"Cannot read properties of undefined \(reading 'node'\)"),
-     re.compile(r"_markdownOverlapsToolbar")),
+    (
+        re.compile(r"Cannot read properties of undefined \(reading 'node'\)"),
+        re.compile(r"_markdownOverlapsToolbar"),
+    ),
 ]
 
 
 def unexpected(errors):
-    return [e for e in errors
-            if not any(text.search(e) and stack.search(e) for text, stack in ALLOWED_PAGE_ERRORS)]
+    return [
+        e
+        for e in errors
+        if not any(text.search(e) and stack.search(e) for text, stack in ALLOWED_PAGE_ERRORS)
+    ]
 
 
 def test_explorer_slider_redraws_figure(browser, jupyterlab, tmp_path):
     base, token, path = jupyterlab
     page = bl.new_page(browser, base)
-    shots = bl.screenshot_dir(bl.book_html())   # CI artefacts, beside the book's
+    shots = bl.screenshot_dir(bl.book_html())  # CI artefacts, beside the book's
     shots.mkdir(parents=True, exist_ok=True)
     errors = []
-    page.on("pageerror", lambda err: errors.append(
-        f"{err}\n{(getattr(err, 'stack', '') or '')[:1500]}"))
+    page.on(
+        "pageerror", lambda err: errors.append(f"{err}\n{(getattr(err, 'stack', '') or '')[:1500]}")
+    )
     try:
         page.goto(f"{base}lab/tree/{path}?token={token}", wait_until="load", timeout=60000)
         page.locator(".jp-NotebookPanel .jp-Notebook").first.wait_for(timeout=90000)
@@ -198,13 +229,19 @@ def test_explorer_slider_redraws_figure(browser, jupyterlab, tmp_path):
                      '.jp-CodeCell .jp-InputArea-prompt')];
                  return prompts.length > 0
                         && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-               }""", timeout=RUN_ALL_TIMEOUT_MS, polling=500)
+               }""",
+            timeout=RUN_ALL_TIMEOUT_MS,
+            polling=500,
+        )
         assert_no_traceback(page)
 
         # the explorer: a VBox holding the sliders and the Output widget it draws into
-        explorer = (page.locator(".jp-OutputArea .widget-vbox")
-                    .filter(has=page.locator(".widget-slider"))
-                    .filter(has=page.locator(".widget-output img")).first)
+        explorer = (
+            page.locator(".jp-OutputArea .widget-vbox")
+            .filter(has=page.locator(".widget-slider"))
+            .filter(has=page.locator(".widget-output img"))
+            .first
+        )
         explorer.wait_for(state="attached", timeout=60000)
         explorer.scroll_into_view_if_needed()
         handle = explorer.locator(".widget-slider .noUi-handle").first
@@ -223,7 +260,9 @@ def test_explorer_slider_redraws_figure(browser, jupyterlab, tmp_path):
             try:
                 page.wait_for_function(
                     "([el, old]) => el.innerText !== old",
-                    arg=[readout.element_handle(), value_before], timeout=5000)
+                    arg=[readout.element_handle(), value_before],
+                    timeout=5000,
+                )
                 break
             except Exception:  # noqa: BLE001
                 continue
@@ -234,7 +273,9 @@ def test_explorer_slider_redraws_figure(browser, jupyterlab, tmp_path):
                  return img && img.getAttribute('src') !== before && img.complete
                         && img.naturalWidth > 0;
                }""",
-            arg=[explorer.element_handle(), before], timeout=120000)
+            arg=[explorer.element_handle(), before],
+            timeout=120000,
+        )
         after, value_after = figure.get_attribute("src"), readout.inner_text()
         explorer.scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "jupyterlab_explorer.png"))
@@ -290,11 +331,13 @@ def rendered_markdown(page):
         cell.scroll_into_view_if_needed()
         rendered = cell.locator(".jp-MarkdownOutput, .myst").first
         rendered.wait_for(timeout=30000)
-        found.append(rendered.evaluate("""r => ({
+        found.append(
+            rendered.evaluate("""r => ({
             text: r.innerText,
             myst: !!r.closest('.myst') || !!r.querySelector('.myst'),
             classes: [...new Set([...r.querySelectorAll('[class]')].flatMap(
-                e => String(e.getAttribute('class')).split(/\\s+/)))]})"""))
+                e => String(e.getAttribute('class')).split(/\\s+/)))]})""")
+        )
     return found
 
 
@@ -324,8 +367,12 @@ def test_chapter_markdown_renders_as_myst(browser, jupyterlab_chapter):
         page.context.close()
 
     assert cells and all(c["myst"] for c in cells), "a markdown cell not rendered by MyST"
-    raw = [(i, key, c["text"][:200]) for i, c in enumerate(cells) for key in RAW_MYST
-           if key in c["text"]]
+    raw = [
+        (i, key, c["text"][:200])
+        for i, c in enumerate(cells)
+        for key in RAW_MYST
+        if key in c["text"]
+    ]
     assert not raw, f"raw MyST in rendered cells: {raw}"
     classes = {name for c in cells for name in c["classes"]}
     # styled block: a coloured left border (the book's look), not plain paragraphs

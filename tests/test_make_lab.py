@@ -41,12 +41,19 @@ def test_make_lab_starts_jupyterlab_on_notebooks(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "config")
     env["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "runtime")
-    args = (f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 "
-            f"--IdentityProvider.token={token}" + (" --allow-root" if os.geteuid() == 0 else ""))
+    args = (
+        f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 "
+        f"--IdentityProvider.token={token}" + (" --allow-root" if os.geteuid() == 0 else "")
+    )
     log = (tmp_path / "lab.log").open("w")
-    proc = subprocess.Popen(["make", "-o", ".venv/.installed", "lab", f"LAB_ARGS={args}"],
-                            cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        ["make", "-o", ".venv/.installed", "lab", f"LAB_ARGS={args}"],
+        cwd=clone,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -58,8 +65,10 @@ def test_make_lab_starts_jupyterlab_on_notebooks(tmp_path):
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.flush()
-                    pytest.fail("make lab did not start JupyterLab:\n"
-                                + (tmp_path / "lab.log").read_text()[-3000:])
+                    pytest.fail(
+                        "make lab did not start JupyterLab:\n"
+                        + (tmp_path / "lab.log").read_text()[-3000:]
+                    )
                 time.sleep(0.5)
     finally:
         if proc.poll() is None:

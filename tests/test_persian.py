@@ -46,12 +46,13 @@ def write_po(folder, name, entries):
 
 # ---------------------------------------------------------------- formulas are no messages
 
+
 def test_display_math_is_never_a_message():
     doc = new_document("x", get_default_settings(Parser))
     block = nodes.math_block("x^2", "x^2")
-    block.source = "page.md"
+    block.source = "a_page"
     doc += block
-    assert is_translatable(block)          # what Sphinx does by itself
+    assert is_translatable(block)  # what Sphinx does by itself
     bilingual.MathIsNotAMessage(doc).apply()
     assert not is_translatable(block)
 
@@ -64,25 +65,37 @@ def test_no_catalog_holds_a_display_formula():
 
 def test_has_prose():
     assert bilingual.has_prose("the Keras `SGD` slide")
-    for no_prose in ["$V_t$", "`exp_avg`", '<span dir="rtl" lang="fa">گرادیان</span>',
-                     "{cite}`kingma2014`"]:
+    for no_prose in [
+        "$V_t$",
+        "`exp_avg`",
+        '<span dir="rtl" lang="fa">گرادیان</span>',
+        "{cite}`kingma2014`",
+    ]:
         assert not bilingual.has_prose(no_prose)
 
 
 # ---------------------------------------------------------------- completeness
 
+
 def test_completeness():
     """Fails below pc.REQUIRED_PERCENT (100) of the prose messages translated, not fuzzy."""
     assert pc.print_progress(), (
         f"the Persian translation is below {pc.required_percent():g} % "
-        "(table above; fuzzy entries count as missing)")
+        "(table above; fuzzy entries count as missing)"
+    )
 
 
 def test_completeness_catches_fuzzy_and_empty(tmp_path):
-    write_po(tmp_path, "p", [("One sentence.", "یک جمله.", False),
-                             ("A changed sentence.", "جمله‌ای کهنه.", True),
-                             ("A new sentence.", "", False),
-                             ("$x$", "", False)])          # no prose: not counted
+    write_po(
+        tmp_path,
+        "p",
+        [
+            ("One sentence.", "یک جمله.", False),
+            ("A changed sentence.", "جمله‌ای کهنه.", True),
+            ("A new sentence.", "", False),
+            ("$x$", "", False),
+        ],
+    )  # no prose: not counted
     rows, percent = pc.progress(tmp_path)
     assert rows == [("p", 1, 1, 3, 8)]
     assert percent == pytest.approx(100 / 3)
@@ -95,6 +108,7 @@ def test_catalogs_are_current_with_the_english_source():
     if not pots:
         pytest.skip("no _build/gettext: run `make po` first")
     from babel.messages.pofile import read_po
+
     missing = []
     for pot in pots:
         name = pot.relative_to(pc.POT_DIR).with_suffix("")
@@ -111,11 +125,12 @@ def test_catalogs_are_current_with_the_english_source():
 
 # ---------------------------------------------------------------- terms, markup, digits
 
+
 def test_glossary_term_base():
     terms = pc.glossary_terms()
     assert pc.normalize_fa("نرخ آموزش") in {pc.normalize_fa(t) for t in terms["learning rate"]}
     assert terms["saddle points"] == {"نقاط زینی"}
-    assert "step" not in terms                 # an exception (everyday word)
+    assert "step" not in terms  # an exception (everyday word)
     assert len(terms) >= 40
 
 
@@ -124,9 +139,15 @@ def test_terms_follow_the_glossary():
 
 
 def test_term_check_catches_another_word(tmp_path):
-    write_po(tmp_path, "p", [("Tune the learning rate.", "نرخ آموزش را تنظیم کنید.", False),
-                             ("Adaptive learning rates", "نرخ‌های آموزش وفقی", False),
-                             ("Lower the learning rate.", "گام را کوچک کنید.", False)])
+    write_po(
+        tmp_path,
+        "p",
+        [
+            ("Tune the learning rate.", "نرخ آموزش را تنظیم کنید.", False),
+            ("Adaptive learning rates", "نرخ‌های آموزش وفقی", False),
+            ("Lower the learning rate.", "گام را کوچک کنید.", False),
+        ],
+    )
     problems = pc.check_terms(tmp_path)
     assert len(problems) == 1 and "learning rate" in problems[0]
 
@@ -136,12 +157,22 @@ def test_translations_keep_formulas_code_roles_and_links():
 
 
 def test_markup_check_catches_a_changed_formula_and_a_dropped_cite(tmp_path):
-    write_po(tmp_path, "p", [
-        ("Step $w_t$ by `optlib` {cite}`ruder2016`.",
-         "گام $w_{t}$ با `optlib` {cite}`ruder2016`.", False),
-        ("See {cite}`kingma2014` and [notation](notation.md).",
-         "ببینید [نمادها](notation.md).", False),
-    ])
+    write_po(
+        tmp_path,
+        "p",
+        [
+            (
+                "Step $w_t$ by `optlib` {cite}`ruder2016`.",
+                "گام $w_{t}$ با `optlib` {cite}`ruder2016`.",
+                False,
+            ),
+            (
+                "See {cite}`kingma2014` and [notation](notation.md).",
+                "ببینید [نمادها](notation.md).",
+                False,
+            ),
+        ],
+    )
     problems = pc.check_markup(tmp_path)
     assert any("formula" in p for p in problems) and any("role" in p for p in problems)
 
@@ -151,19 +182,24 @@ def test_digits_and_latin_names():
 
 
 def test_digit_check_catches_latin_digits_and_transliterated_names(tmp_path):
-    write_po(tmp_path, "p", [
-        ("After 12 steps Adam stops.", "پس از 12 گام آدام می‌ایستد.", False),
-        ("With $\\beta = 0.9$ in Keras 3.", "با $\\beta = ۰٫۹$ در Keras 3.", False),
-        ("After 12 steps Adam stops at $t=12$.", "پس از ۱۲ گام Adam در $t=12$ می‌ایستد.", False),
-    ])
+    write_po(
+        tmp_path,
+        "p",
+        [
+            ("After 12 steps Adam stops.", "پس از 12 گام آدام می‌ایستد.", False),
+            ("With $\\beta = 0.9$ in Keras 3.", "با $\\beta = ۰٫۹$ در Keras 3.", False),
+            ("After 12 steps Adam stops at $t=12$.", "پس از ۱۲ گام Adam در $t=12$ می‌ایستد.", False),
+        ],
+    )
     problems = pc.check_digits_and_names(tmp_path)
-    assert sum("Latin digits" in p for p in problems) == 1     # "12" in prose, not "Keras 3"
+    assert sum("Latin digits" in p for p in problems) == 1  # "12" in prose, not "Keras 3"
     assert sum("Adam is missing" in p for p in problems) == 1
     assert sum("Persian digit inside formula" in p for p in problems) == 1
     assert len(problems) == 3
 
 
 # ---------------------------------------------------------------- the built sites
+
 
 def test_persian_formulas_equal_the_english_ones():
     needs_build(pc.FA_HTML)
@@ -188,9 +224,15 @@ def test_persian_pages_are_right_to_left_and_link_to_english():
     assert not pc.check_rtl_pages(), "\n".join(pc.check_rtl_pages())
 
 
-@pytest.mark.skipif(os.environ.get("PERSIAN_BUILD") != "1",
-                    reason="set PERSIAN_BUILD=1 to run the Persian build (-W) here")
+@pytest.mark.skipif(
+    os.environ.get("PERSIAN_BUILD") != "1",
+    reason="set PERSIAN_BUILD=1 to run the Persian build (-W) here",
+)
 def test_persian_build_is_clean_with_W():
-    result = subprocess.run([sys.executable, "scripts/persian_edition.py", "build"],
-                            cwd=pc.ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "scripts/persian_edition.py", "build"],
+        cwd=pc.ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

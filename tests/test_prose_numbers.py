@@ -34,7 +34,8 @@ CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # --- removing what is not prose ------------------------------------------------------
 
 _FENCE = re.compile(
-    r"^(?P<fence>`{3,}|:{3,}|~{3,})(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.S | re.M)
+    r"^(?P<fence>`{3,}|:{3,}|~{3,})(?P<info>[^\n]*)\n(?P<body>.*?)^(?P=fence)[ \t]*$", re.S | re.M
+)
 _CODE_DIRECTIVES = {"code", "code-block", "code-cell", "math", "raw", "glue:math"}
 
 
@@ -42,7 +43,7 @@ def _strip_fence(match):
     info = match.group("info").strip()
     body = match.group("body")
     if info.startswith("{"):  # a MyST directive: keep its body (exercise, solution, note, …)
-        name = info[1:info.find("}")] if "}" in info else ""
+        name = info[1 : info.find("}")] if "}" in info else ""
         if name in _CODE_DIRECTIVES:
             return "\n"
         return "\n" + strip_non_prose(body) + "\n"
@@ -54,15 +55,15 @@ _SUBS = [
     (re.compile(r"\$\$.*?\$\$", re.S), " "),
     (re.compile(r"\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.S), " "),
     (re.compile(r"(?<!\\)\$[^$\n]+?(?<!\\)\$"), " "),
-    (re.compile(r"\{[\w:.-]+\}`[^`]*`"), " "),            # {cite}`…`, {ref}`…`, {eq}`…`
+    (re.compile(r"\{[\w:.-]+\}`[^`]*`"), " "),  # {cite}`…`, {ref}`…`, {eq}`…`
     (re.compile(r"``.+?``"), " "),
     (re.compile(r"`[^`\n]*`"), " "),
-    (re.compile(r"^\s*\([\w:.-]+\)=\s*$", re.M), " "),    # (label)=
-    (re.compile(r"^\s*:[\w-]+:.*$", re.M), " "),           # directive options
-    (re.compile(r"\]\([^)]*\)"), "]"),                     # link targets
-    (re.compile(r"\[\^[^\]]*\]"), " "),                    # footnote references
+    (re.compile(r"^\s*\([\w:.-]+\)=\s*$", re.M), " "),  # (label)=
+    (re.compile(r"^\s*:[\w-]+:.*$", re.M), " "),  # directive options
+    (re.compile(r"\]\([^)]*\)"), "]"),  # link targets
+    (re.compile(r"\[\^[^\]]*\]"), " "),  # footnote references
     (re.compile(r"https?://\S+|www\.\S+"), " "),
-    (re.compile(r"<[^<>\n]+>"), " "),                      # HTML tags
+    (re.compile(r"<[^<>\n]+>"), " "),  # HTML tags
 ]
 
 
@@ -83,7 +84,8 @@ _REFERENCE = re.compile(
     r"\b(?:slide lines?|lines?|chapters?|Chapters?|Experiments?|experiments?|Exercises?|exercises?|"
     r"Parts?|parts?|Sections?|sections?|Algorithms?|Figures?|figures?|Tables?|cells?|issues?|"
     r"Eqs?\.|equations?|Claims?|claims?|Theorems?|Lemmas?|Corollary|Step|pages?|p\.|pp\.)"
-    r"\s+\d+(?:\s*(?:,|–|-|and|or|to|&)\s*\d+)*")
+    r"\s+\d+(?:\s*(?:,|–|-|and|or|to|&)\s*\d+)*"
+)
 
 
 def normalise(text):
@@ -128,10 +130,14 @@ def prose_numbers(markdown):
     for match in _NUMBER.finditer(text):
         token = match.group()
         end = match.end()
-        if text[end:end + 1] == "." and text[end + 1:end + 2].isdigit():
+        if text[end : end + 1] == "." and text[end + 1 : end + 2].isdigit():
             continue  # a version string such as 1.0.4
-        if match.start() > 0 and text[match.start() - 1] == "-" and match.start() > 1 \
-                and text[match.start() - 2].isalpha():
+        if (
+            match.start() > 0
+            and text[match.start() - 1] == "-"
+            and match.start() > 1
+            and text[match.start() - 2].isalpha()
+        ):
             continue  # AVX-512, x86-64
         if significant_digits(token) < 2:
             continue
@@ -143,6 +149,7 @@ def prose_numbers(markdown):
 
 
 # --- notebooks -----------------------------------------------------------------------
+
 
 def _text(value):
     return "".join(value) if isinstance(value, list) else str(value)
@@ -194,8 +201,7 @@ def load(path):
 
 def report(name, problems):
     lines = [f"{name}: {len(problems)} number(s) in prose appear in no code or output"]
-    lines += [f"  cell {index}: {number!r} in \"…{snippet}…\""
-              for index, number, snippet in problems]
+    lines += [f'  cell {index}: {number!r} in "…{snippet}…"' for index, number, snippet in problems]
     return "\n".join(lines)
 
 
@@ -207,6 +213,7 @@ def test_prose_numbers_are_computed(path):
 
 # --- the check itself can fail -------------------------------------------------------
 
+
 def test_chapters_found():
     assert len(CHAPTERS) >= 15
 
@@ -216,23 +223,33 @@ def _markdown(*sources):
 
 
 def _with_code(nb, source, output=""):
-    nb["cells"].append({"cell_type": "code", "source": source, "outputs": [
-        {"output_type": "stream", "name": "stdout", "text": output}]})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "source": source,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": output}],
+        }
+    )
     return nb
 
 
 def test_what_is_checked():
-    text = ("The loss fell to 0.25 after 4 245 steps (12.5× less), 3.2 % of the start, 6.6e-7 at "
-            "best; not 0.5, 2, 10, 1e-3 or 300. Slide line 44, chapter 11, Experiment 2 and "
-            "lines 44 and 54 are references; float64, AVX-512 and jupyter-book 1.0.4 are names. "
-            "$\\eta = 0.0123$ and `lr=0.0456` and {cite}`kingma2014` and "
-            "(https://example.org/a/0.789) are not prose.\n(claim-L044)=\n")
+    text = (
+        "The loss fell to 0.25 after 4 245 steps (12.5× less), 3.2 % of the start, 6.6e-7 at "
+        "best; not 0.5, 2, 10, 1e-3 or 300. Slide line 44, chapter 11, Experiment 2 and "
+        "lines 44 and 54 are references; float64, AVX-512 and jupyter-book 1.0.4 are names. "
+        "$\\eta = 0.0123$ and `lr=0.0456` and {cite}`kingma2014` and "
+        "(https://example.org/a/0.789) are not prose.\n(claim-L044)=\n"
+    )
     assert [n for n, _ in prose_numbers(text)] == ["0.25", "4245", "12.5", "3.2", "6.6e-7"]
 
 
 def test_matching_normalises_separators_minus_and_exponent():
-    nb = _with_code(_markdown("Halves every 17 000 steps, drops by −0.0137, ends at 6.6e-7."),
-                    "print(x)", "17,000 -0.0137 6.6e-07\n")
+    nb = _with_code(
+        _markdown("Halves every 17 000 steps, drops by −0.0137, ends at 6.6e-7."),
+        "print(x)",
+        "17,000 -0.0137 6.6e-07\n",
+    )
     assert unbacked_numbers(nb) == []
 
 
@@ -272,7 +289,8 @@ def test_a_planted_wrong_number_in_a_chapter_copy_fails(tmp_path):
             assert wrong not in known
             planted = copy.deepcopy(nb)
             planted["cells"][index]["source"] = re.sub(
-                rf"(?<![\w.]){re.escape(plain[0])}(?![\w.])", wrong, source, count=1)
+                rf"(?<![\w.]){re.escape(plain[0])}(?![\w.])", wrong, source, count=1
+            )
             copy_path = tmp_path / path.name
             copy_path.write_text(json.dumps(planted), encoding="utf-8")
             after = unbacked_numbers(load(copy_path))

@@ -38,7 +38,8 @@ SKIP_PARTS = {"data"}  # optlib/data: shipped data files, described by their PRO
 
 # A path starting at the root folder work, home or Users (not inside a URL), or a Windows
 # drive letter. Spelled with a group so that this file does not contain what it looks for.
-ABSOLUTE_PATH = re.compile(r"(?<![\w.~:/-])/(?:work|home|Users)/|\b[A-Za-z]:\\\\?[\w.]")
+# A Windows path names a folder and a backslash after the drive; "A:" then a "\\n" escape is none.
+ABSOLUTE_PATH = re.compile(r"(?<![\w.~:/-])/(?:work|home|Users)/|\b[A-Za-z]:\\\\?[\w. -]{2,}\\")
 MD_REFERENCE = re.compile(r"(?<![\w/.-])([\w./-]*[\w-]\.md)\b")
 PLACEHOLDER = "NN_name"
 URL = re.compile(r"\b(?:https?|ftp)://\S+")
@@ -154,6 +155,7 @@ def test_the_path_check_catches_machine_paths():
         "copied from " + "/" + "home/ana/notes.txt",
         "cd " + "/" + "Users/bo/repo",
         "open C:" + "\\" + "Users" + "\\" + "x",
+        "open D:" + "\\" + "\\" + "course" + "\\" + "\\" + "hw1.ipynb",
     ]
     assert absolute_paths("\n".join(lines)) == lines
     fine = [
@@ -162,6 +164,7 @@ def test_the_path_check_catches_machine_paths():
         "~/work/x is relative to the home folder",
         "ratio 1:2",
         "/tmp/x.ipynb",
+        '"class A:' + "\\" + 'n    def update(self, g, state):"',
     ]
     assert absolute_paths("\n".join(fine)) == []
 

@@ -100,8 +100,9 @@ def test_schedules_at_known_points():
     t = np.array([1, 2, 11, 101])
     np.testing.assert_allclose(ol.time_decay(0.1, 0.01)(t), 0.1 / (1 + 0.01 * (t - 1)))
     np.testing.assert_allclose(ol.inverse_time(1.0, 10)(np.array([1, 11, 31])), [1, 0.5, 0.25])
-    np.testing.assert_allclose(ol.step_decay(1.0, 0.5, 10)(np.array([1, 10, 11, 21])),
-                               [1, 1, 0.5, 0.25])
+    np.testing.assert_allclose(
+        ol.step_decay(1.0, 0.5, 10)(np.array([1, 10, 11, 21])), [1, 1, 0.5, 0.25]
+    )
     np.testing.assert_allclose(ol.exponential_decay(2.0, 0.5)(np.array([1, 2, 3])), [2, 1, 0.5])
     np.testing.assert_allclose(ol.inverse_sqrt(0.5)(np.array([1, 4, 100])), [0.5, 0.25, 0.05])
     np.testing.assert_array_equal(ol.constant(0.3)(t), 0.3)
@@ -162,8 +163,9 @@ def test_gradient_matches_central_differences(problem):
     hi = np.array([problem.xlim[1], problem.ylim[1]])
     x = lo + (hi - lo) * rng.random((20, 2))
     h = 1e-6
-    numeric = np.stack([(problem.f(x + h * e) - problem.f(x - h * e)) / (2 * h)
-                        for e in np.eye(2)], axis=-1)
+    numeric = np.stack(
+        [(problem.f(x + h * e) - problem.f(x - h * e)) / (2 * h) for e in np.eye(2)], axis=-1
+    )
     np.testing.assert_allclose(problem.grad(x), numeric, rtol=1e-6, atol=1e-5)
 
 
@@ -181,8 +183,9 @@ def test_problems_vectorise_and_minima_are_minima(problem):
 def test_saddles_have_a_zero_gradient_that_is_not_a_minimum():
     for problem in (ol.problems.saddle, ol.problems.monkey_saddle):
         np.testing.assert_array_equal(problem.grad(np.zeros(2)), 0.0)
-        assert problem.f(np.array([0.0, 0.1])) < problem.f(np.zeros(2)) or \
-            problem.f(np.array([-0.1, 0.0])) < problem.f(np.zeros(2))
+        assert problem.f(np.array([0.0, 0.1])) < problem.f(np.zeros(2)) or problem.f(
+            np.array([-0.1, 0.0])
+        ) < problem.f(np.zeros(2))
 
 
 def test_points_need_two_coordinates():
@@ -215,9 +218,11 @@ def test_keep_state_stacks_the_state_over_time():
 
 @pytest.mark.parametrize(
     ("optimizer", "x_expected"),
-    [(ol.Adam(lr=ol.inverse_sqrt(0.5), b2=0.99), 0.948),
-     (ol.AMSGrad(lr=ol.inverse_sqrt(0.5), b2=0.99), -0.901),
-     (ol.AMSGrad(lr=ol.inverse_sqrt(0.5), b2=0.99, bias_correction=False), -0.801)],
+    [
+        (ol.Adam(lr=ol.inverse_sqrt(0.5), b2=0.99), 0.948),
+        (ol.AMSGrad(lr=ol.inverse_sqrt(0.5), b2=0.99), -0.901),
+        (ol.AMSGrad(lr=ol.inverse_sqrt(0.5), b2=0.99, bias_correction=False), -0.801),
+    ],
     ids=["Adam", "AMSGrad-torch", "AMSGrad-Reddi"],
 )
 def test_reddi_online_problem_after_1e4_steps(optimizer, x_expected):
@@ -238,14 +243,21 @@ def test_reddi_regret_of_sitting_at_plus_one_is_20_over_101():
 def test_catalog_reproduces_the_lecture_table():
     from optlib.catalog import TABLE, lecture_table
 
-    rows = [(e.optimizer.__name__, e.year, e.adapts_learning_rate, e.adapts_gradient)
-            for e in lecture_table()]
+    rows = [
+        (e.optimizer.__name__, e.year, e.adapts_learning_rate, e.adapts_gradient)
+        for e in lecture_table()
+    ]
     assert rows == [  # the slide's table, row by row
-        ("Momentum", 1964, False, True), ("Adagrad", 2011, True, False),
-        ("RMSprop", 2012, True, False), ("Adadelta", 2012, True, False),
-        ("Nesterov", 2013, False, True), ("Adam", 2014, True, True),
-        ("AdaMax", 2015, True, True), ("Nadam", 2015, True, True),
-        ("AMSGrad", 2018, True, True)]
+        ("Momentum", 1964, False, True),
+        ("Adagrad", 2011, True, False),
+        ("RMSprop", 2012, True, False),
+        ("Adadelta", 2012, True, False),
+        ("Nesterov", 2013, False, True),
+        ("Adam", 2014, True, True),
+        ("AdaMax", 2015, True, True),
+        ("Nadam", 2015, True, True),
+        ("AMSGrad", 2018, True, True),
+    ]
     exported = {getattr(ol, name) for name in ol.__all__ if isinstance(getattr(ol, name), type)}
     assert exported - {ol.SGD} <= {e.optimizer for e in TABLE}
 
@@ -292,8 +304,9 @@ def test_fit_eval_every_records_the_full_loss_after_those_updates():
     history = ol.fit(model, data, ol.GD(lr=0.05), batch_size=len(data.X), epochs=7, eval_every=3)
     np.testing.assert_array_equal(history.eval_updates, [0, 3, 6])
     np.testing.assert_array_equal(history.eval_loss, history.epoch_loss[[0, 3, 6]])
-    minibatch = ol.fit(model, data, ol.GD(lr=0.05), batch_size=500, epochs=2, eval_every=3,
-                       keep_state=True)
+    minibatch = ol.fit(
+        model, data, ol.GD(lr=0.05), batch_size=500, epochs=2, eval_every=3, keep_state=True
+    )
     np.testing.assert_array_equal(minibatch.eval_updates, [0, 3, 6])  # 4 updates per epoch
     assert len(minibatch.batch_loss) == 8
 
@@ -303,8 +316,15 @@ def test_fit_val_loss_is_the_validation_loss_of_a_hand_run_gd():
     data, model = _airfoil_model()
     train = data._replace(X=data.X[:1000], y=data.y[:1000])
     val = data._replace(X=data.X[1000:], y=data.y[1000:])
-    history = ol.fit(model, train, ol.GD(lr=0.1), batch_size=len(train.X), epochs=5,
-                     val_data=val, theta0=np.zeros(model.size))
+    history = ol.fit(
+        model,
+        train,
+        ol.GD(lr=0.1),
+        batch_size=len(train.X),
+        epochs=5,
+        val_data=val,
+        theta0=np.zeros(model.size),
+    )
     theta, expected = np.zeros(model.size), []
     for _ in range(6):
         expected.append(model.loss(theta, val.X, val.y))

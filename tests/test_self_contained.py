@@ -16,25 +16,31 @@ sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import self_contained  # noqa: E402
 
 
-@pytest.mark.parametrize("html", [
-    '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>',
-    '<script defer src="//cdnjs.cloudflare.com/ajax/libs/require.js/2.3.4/require.min.js">',
-    '<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/x.css">',
-    '<img alt="" src="https://example.org/figure.png">',
-    '<style>@font-face { src: url("https://fonts.example.org/f.woff2") }</style>',
-    "<iframe src='http://example.org/embed'></iframe>",
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<script src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>',
+        '<script defer src="//cdnjs.cloudflare.com/ajax/libs/require.js/2.3.4/require.min.js">',
+        '<link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/x.css">',
+        '<img alt="" src="https://example.org/figure.png">',
+        '<style>@font-face { src: url("https://fonts.example.org/f.woff2") }</style>',
+        "<iframe src='http://example.org/embed'></iframe>",
+    ],
+)
 def test_scanner_finds_what_a_page_fetches(html):
     assert self_contained.external_requests(html), html
 
 
-@pytest.mark.parametrize("html", [
-    '<a href="https://arxiv.org/abs/1412.6980">Adam</a>',
-    '<link rel="canonical" href="https://example.org/book/intro.html">',
-    '<script src="../_static/vendor/mathjax/es5/tex-mml-chtml.js"></script>',
-    '<img src="data:image/png;base64,iVBORw0KGgo=">',
-    '<link rel="stylesheet" href="../_static/vendor/font-awesome/css/font-awesome.min.css">',
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<a href="https://arxiv.org/abs/1412.6980">Adam</a>',
+        '<link rel="canonical" href="https://example.org/book/intro.html">',
+        '<script src="../_static/vendor/mathjax/es5/tex-mml-chtml.js"></script>',
+        '<img src="data:image/png;base64,iVBORw0KGgo=">',
+        '<link rel="stylesheet" href="../_static/vendor/font-awesome/css/font-awesome.min.css">',
+    ],
+)
 def test_scanner_ignores_links_and_local_files(html):
     assert self_contained.external_requests(html) == [], html
 
@@ -51,6 +57,10 @@ def test_built_site_loads_nothing_from_other_hosts():
     html = ROOT / "_build" / "html"
     if not (html / "index.html").exists():
         pytest.skip("no built book: run `make book` first")
-    found = {str(p.relative_to(html)): self_contained.external_requests(
-        p.read_text(encoding="utf-8", errors="replace")) for p in html.rglob("*.html")}
+    found = {
+        str(p.relative_to(html)): self_contained.external_requests(
+            p.read_text(encoding="utf-8", errors="replace")
+        )
+        for p in html.rglob("*.html")
+    }
     assert not {k: v for k, v in found.items() if v}

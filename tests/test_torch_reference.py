@@ -130,8 +130,17 @@ def test_reference_data_is_complete_and_consistent():
 def test_every_optlib_class_is_covered():
     covered = {o["class"] for c in META["configs"] for o in c["optlib"]}
     assert covered >= {
-        "GD", "Momentum", "Nesterov", "IRpropMinus", "Adagrad", "RMSprop",
-        "Adadelta", "Adam", "AMSGrad", "AdaMax", "Nadam",
+        "GD",
+        "Momentum",
+        "Nesterov",
+        "IRpropMinus",
+        "Adagrad",
+        "RMSprop",
+        "Adadelta",
+        "Adam",
+        "AMSGrad",
+        "AdaMax",
+        "Nadam",
     }
 
 
@@ -149,10 +158,12 @@ def test_objective_gradient_matches_finite_differences():
     for _ in range(5):
         w = objective.W0 + rng.normal(size=objective.D)
         h = 1e-6
-        numeric = np.array([
-            (objective.loss(w + h * e) - objective.loss(w - h * e)) / (2 * h)
-            for e in np.eye(objective.D)
-        ])
+        numeric = np.array(
+            [
+                (objective.loss(w + h * e) - objective.loss(w - h * e)) / (2 * h)
+                for e in np.eye(objective.D)
+            ]
+        )
         np.testing.assert_allclose(objective.grad(w), numeric, rtol=1e-7, atol=1e-9)
     assert np.all(objective.grad(objective.W0 + rng.normal(size=(10, 6)))[..., -1] == 0)
 
@@ -198,8 +209,9 @@ def test_momentum_velocity_form_matches_at_constant_lr():
     config = CONFIGS["sgd_momentum"]
     (entry,) = [o for o in config["optlib"] if o["kwargs"]["form"] == "velocity"]
     assert entry["expect"] == "match"
-    np.testing.assert_allclose(replay(config, entry), torch_trajectory(config), rtol=RTOL,
-                               atol=ATOL)
+    np.testing.assert_allclose(
+        replay(config, entry), torch_trajectory(config), rtol=RTOL, atol=ATOL
+    )
 
 
 # --------------------------------------------------------------------------- the test can fail
@@ -242,8 +254,10 @@ def main():
         for entry in config["optlib"]:
             err = max_relative_error(replay(config, entry), theirs)
             abs_err = float(np.max(np.abs(replay(config, entry) - theirs)))
-            print(f"{_pair_id((config, entry)):45s} expect {entry['expect']:6s} "
-                  f"max rel err {err:.2e}  max abs err {abs_err:.2e}")
+            print(
+                f"{_pair_id((config, entry)):45s} expect {entry['expect']:6s} "
+                f"max rel err {err:.2e}  max abs err {abs_err:.2e}"
+            )
 
 
 if __name__ == "__main__":

@@ -49,8 +49,9 @@ def fresh_venv(path):
 def run(args, cwd, timeout=900):
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True,
-                            text=True, timeout=timeout)
+    result = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
 
@@ -59,8 +60,10 @@ def run(args, cwd, timeout=900):
 def test_installed_library_imports_and_loads_every_dataset(clone, tmp_path, how):
     python = fresh_venv(tmp_path / "venv")
     if how == "wheel":
-        run([python, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp_path / "dist", "."],
-            cwd=clone)
+        run(
+            [python, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp_path / "dist", "."],
+            cwd=clone,
+        )
         wheels = list((tmp_path / "dist").glob("optlib_companion-*.whl"))
         assert len(wheels) == 1, list((tmp_path / "dist").iterdir())
         run([python, "-m", "pip", "install", "-q", wheels[0]], cwd=tmp_path)

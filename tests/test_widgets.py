@@ -18,7 +18,9 @@ def explorer():
         ol.problems.rosenbrock,
         {"Adam": lambda lr, b1: ol.Adam(lr=lr, b1=b1), "RMSprop": lambda lr: ol.RMSprop(lr=lr)},
         {"lr": (-3, -1, 0.1, 0.02, "log"), "b1": (0.0, 0.95, 0.05, 0.9)},
-        steps=40, glass_box=True)
+        steps=40,
+        glass_box=True,
+    )
 
 
 def test_grid_contains_the_defaults_and_respects_log_sliders(explorer):
@@ -33,8 +35,9 @@ def test_static_grid_point_equals_a_direct_live_run(explorer):
     assert len(points) == 15
     for i in (0, 7, 14):
         live = explorer.compute(**points[i])
-        direct = ol.run(ol.problems.rosenbrock, ol.Adam(lr=points[i]["lr"], b1=points[i]["b1"]),
-                        steps=40)
+        direct = ol.run(
+            ol.problems.rosenbrock, ol.Adam(lr=points[i]["lr"], b1=points[i]["b1"]), steps=40
+        )
         np.testing.assert_array_equal(paths["Adam"][:, i], live["Adam"].xs)
         np.testing.assert_array_equal(live["Adam"].xs, direct.xs)
         np.testing.assert_array_equal(paths["RMSprop"][:, i], live["RMSprop"].xs)
@@ -66,8 +69,13 @@ def test_live_callback_reuses_its_figure_and_shows_the_new_run(explorer):
 
 def test_glass_box_shows_the_learning_rate_of_plain_gd():
     """For GD, |Δw_i| / |g_i| is exactly η on both coordinates at every update."""
-    explorer = Explorer(ol.problems.ravine(), {"GD": lambda lr: ol.GD(lr=lr)},
-                        {"lr": (-3, -1, 0.1, 0.02, "log")}, steps=30, glass_box=True)
+    explorer = Explorer(
+        ol.problems.ravine(),
+        {"GD": lambda lr: ol.GD(lr=lr)},
+        {"lr": (-3, -1, 0.1, 0.02, "log")},
+        steps=30,
+        glass_box=True,
+    )
     fig = explorer.draw(lr=0.02)
     w1, w2 = fig.axes[2].lines[:2]
     np.testing.assert_allclose(w1.get_ydata(), 0.02, rtol=1e-12)
@@ -79,8 +87,9 @@ def test_loss_panel_subtracts_the_minimum_value():
     """The loss curve is f(w) − f*, here with f* = 5 (a shifted ravine)."""
     ravine = ol.problems.ravine()
     shifted = ravine.__class__(**{**ravine.__dict__, "f": lambda x: ravine.f(x) + 5.0})
-    explorer = Explorer(shifted, {"GD": lambda lr: ol.GD(lr=lr)},
-                        {"lr": (-3, -1, 0.1, 0.02, "log")}, steps=30)
+    explorer = Explorer(
+        shifted, {"GD": lambda lr: ol.GD(lr=lr)}, {"lr": (-3, -1, 0.1, 0.02, "log")}, steps=30
+    )
     fig = explorer.draw(lr=0.02)
     (loss,) = [line for line in fig.axes[1].lines if line.get_label() == "GD"]
     xs = ol.run(ravine, ol.GD(lr=0.02), steps=30).xs

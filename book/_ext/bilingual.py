@@ -25,21 +25,23 @@ from sphinx.util.i18n import CatalogInfo
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-THEME_LOCALE = HERE / "locale"          # catalogs of theme/extension strings (not pages)
-OTHER = {"en": "fa", "fa": "en"}        # each edition links to the other one
+THEME_LOCALE = HERE / "locale"  # catalogs of theme/extension strings (not pages)
+OTHER = {"en": "fa", "fa": "en"}  # each edition links to the other one
 LABEL = {"en": "English", "fa": "فارسی"}
 RTL = {"fa"}
-VENDOR_STATIC = "_build/static"                  # as in scripts/vendor_assets.py
-FONT = "vendor/vazirmatn/Vazirmatn-NL.woff2"     # scripts/vendor_font.py
+VENDOR_STATIC = "_build/static"  # as in scripts/vendor_assets.py
+FONT = "vendor/vazirmatn/Vazirmatn-NL.woff2"  # scripts/vendor_font.py
 
 # Configuration values that hold English text shown on every page: myst-nb's prompts of
 # folded code cells ("Show code cell {type}"; the Persian leaves {type} out, which would
 # stay English), sphinx-togglebutton's hints, the theme's search box.
 FIXED_STRINGS = {
-    "fa": {"nb_code_prompt_show": "نمایش محتوای پنهان سلول",
-           "nb_code_prompt_hide": "پنهان کردن محتوای سلول",
-           "togglebutton_hint": "برای نمایش کلیک کنید",
-           "togglebutton_hint_hide": "برای پنهان کردن کلیک کنید"},
+    "fa": {
+        "nb_code_prompt_show": "نمایش محتوای پنهان سلول",
+        "nb_code_prompt_hide": "پنهان کردن محتوای سلول",
+        "togglebutton_hint": "برای نمایش کلیک کنید",
+        "togglebutton_hint_hide": "برای پنهان کردن کلیک کنید",
+    },
 }
 SEARCH_BAR_TEXT = {"fa": "جستجو در این کتاب..."}
 
@@ -58,12 +60,13 @@ class MathIsNotAMessage(SphinxTransform):
 # what is not prose in a message: math, code, roles and their targets, link targets, HTML
 # tags, URLs; what is left of a message that needs translating has a Latin word
 _NOT_PROSE = re.compile(
-    r"\$\$.*?\$\$|\$[^$]+\$"          # math
-    r"|``.*?``|`[^`]*`"                  # code, role targets
-    r"|\{[\w:-]+\}"                      # {role}
-    r"|\]\([^)]*\)|<[^>]+>"               # link targets, HTML tags
+    r"\$\$.*?\$\$|\$[^$]+\$"  # math
+    r"|``.*?``|`[^`]*`"  # code, role targets
+    r"|\{[\w:-]+\}"  # {role}
+    r"|\]\([^)]*\)|<[^>]+>"  # link targets, HTML tags
     r"|https?://\S+",
-    re.S)
+    re.S,
+)
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -78,13 +81,16 @@ class NoProseIsNotUntranslated(SphinxTransform):
     "untranslated" (persian-edition.css sets those left to right); a paragraph with no
     English prose (only Persian, math or code) needs none, so it loses the mark."""
 
-    default_priority = 955   # after sphinx.transforms.i18n.AddTranslationClasses (950)
+    default_priority = 955  # after sphinx.transforms.i18n.AddTranslationClasses (950)
 
     def apply(self, **kwargs):
         for node in self.document.findall(nodes.Element):
             if "untranslated" in node.get("classes", []):
-                text = "".join(t.astext() for t in node.findall(nodes.Text)
-                               if not isinstance(t.parent, (nodes.math, nodes.literal, nodes.raw)))
+                text = "".join(
+                    t.astext()
+                    for t in node.findall(nodes.Text)
+                    if not isinstance(t.parent, (nodes.math, nodes.literal, nodes.raw))
+                )
                 if not _LATIN_WORD.search(text):
                     node["classes"].remove("untranslated")
 
@@ -114,8 +120,10 @@ def translate_fixed_strings(app, config):
     for name, value in FIXED_STRINGS.get(lang, {}).items():
         config[name] = value
     if lang in SEARCH_BAR_TEXT:
-        config.html_theme_options = {**config.html_theme_options,
-                                     "search_bar_text": SEARCH_BAR_TEXT[lang]}
+        config.html_theme_options = {
+            **config.html_theme_options,
+            "search_bar_text": SEARCH_BAR_TEXT[lang],
+        }
     if lang in RTL:
         # the web font, put there by scripts/vendor_font.py (make book-fa runs it)
         if VENDOR_STATIC not in config.html_static_path:
@@ -135,10 +143,11 @@ def counterpart_link(app, pagename, templatename, context, doctree):
         return
     depth = pagename.count("/")
     up = "../" * depth
-    target = (f"{up}fa/{pagename}.html" if lang == "en" else f"{up}../{pagename}.html")
+    target = f"{up}fa/{pagename}.html" if lang == "en" else f"{up}../{pagename}.html"
     context["metatags"] = context.get("metatags", "") + (
         f'\n<meta name="bilingual-counterpart" content="{target}" '
-        f'data-lang="{other}" data-label="{LABEL[other]}">')
+        f'data-lang="{other}" data-label="{LABEL[other]}">'
+    )
 
 
 def set_direction(app, exception):

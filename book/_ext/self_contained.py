@@ -18,8 +18,9 @@ logger = logging.getLogger(__name__)
 
 # external address -> the copy under _static/ that replaces it
 LOCAL_COPIES = {
-    "https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/font-awesome.min.css":
-        "_static/vendor/font-awesome/css/font-awesome.min.css",
+    "https://maxcdn.bootstrapcdn.com/font-awesome/4.4.0/css/font-awesome.min.css": (
+        "_static/vendor/font-awesome/css/font-awesome.min.css"
+    ),
 }
 
 # what the browser fetches by itself when it loads a page
@@ -27,9 +28,13 @@ _FETCHED = re.compile(
     r"<(?P<tag>script|img|iframe|source|embed|audio|video)\b[^>]*?\ssrc=[\"'](?P<url>[^\"']+)"
     r"|<link\b(?P<attrs>[^>]*?)\shref=[\"'](?P<href>[^\"']+)"
     r"|url\(\s*[\"']?(?P<css>[^\"')]+)",
-    re.I)
-_NOT_FETCHED_LINKS = re.compile(r"rel=[\"'](?:canonical|alternate|author|license|help|"
-                                r"next|prev|search|index|top|up)[\"']", re.I)
+    re.I,
+)
+_NOT_FETCHED_LINKS = re.compile(
+    r"rel=[\"'](?:canonical|alternate|author|license|help|"
+    r"next|prev|search|index|top|up)[\"']",
+    re.I,
+)
 
 
 def external_requests(html):
@@ -60,9 +65,12 @@ def check_site(app, exception):
     outdir = Path(app.outdir)
     for page in sorted(outdir.rglob("*.html")):
         for url in external_requests(page.read_text(encoding="utf-8", errors="replace")):
-            logger.warning("%s loads %s from another host; serve a copy from _static/vendor "
-                           "(scripts/vendor_assets.py, book/_ext/self_contained.py)",
-                           page.relative_to(outdir), url)
+            logger.warning(
+                "%s loads %s from another host; serve a copy from _static/vendor "
+                "(scripts/vendor_assets.py, book/_ext/self_contained.py)",
+                page.relative_to(outdir),
+                url,
+            )
 
 
 def setup(app):

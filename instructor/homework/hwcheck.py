@@ -35,18 +35,53 @@ import numpy as np
 SECONDS = 10  # time limit for one check of one question
 MAX_MESSAGE = 400  # characters of a failure message that are shown
 _OPTLIB_ONLY = (  # optlib's versions of what the homework asks for: refused in answers
-    "Momentum", "Nesterov", "SignGD", "Rprop", "IRpropMinus", "Adagrad", "RMSprop",
-    "Adadelta", "Adam", "AdaMax", "Nadam", "AMSGrad", "ewma", "ewma_weights", "time_decay",
-    "inverse_time", "step_decay", "exponential_decay", "inverse_sqrt", "constant",
+    "Momentum",
+    "Nesterov",
+    "SignGD",
+    "Rprop",
+    "IRpropMinus",
+    "Adagrad",
+    "RMSprop",
+    "Adadelta",
+    "Adam",
+    "AdaMax",
+    "Nadam",
+    "AMSGrad",
+    "ewma",
+    "ewma_weights",
+    "time_decay",
+    "inverse_time",
+    "step_decay",
+    "exponential_decay",
+    "inverse_sqrt",
+    "constant",
 )
 _OPTLIB_FUNCTIONS = {"datasets": ("minibatches",)}  # the same, in optlib's submodules
 
 
 # --- numpy, as it was when this file was loaded ----------------------------------
 
-_NP_NAMES = ("all", "any", "abs", "arange", "argwhere", "array_equal", "asarray",
-             "concatenate", "errstate", "floating", "integer", "isclose", "isfinite",
-             "issubdtype", "maximum", "ndarray", "sort", "unique", "zeros_like")
+_NP_NAMES = (
+    "all",
+    "any",
+    "abs",
+    "arange",
+    "argwhere",
+    "array_equal",
+    "asarray",
+    "concatenate",
+    "errstate",
+    "floating",
+    "integer",
+    "isclose",
+    "isfinite",
+    "issubdtype",
+    "maximum",
+    "ndarray",
+    "sort",
+    "unique",
+    "zeros_like",
+)
 _NP_DIR = os.path.dirname(os.path.abspath(getattr(np, "__file__", "") or ""))
 
 
@@ -68,9 +103,12 @@ _NUMPY_REPLACED = sorted(n for n in _NP_NAMES if not _genuine(n, getattr(_np, n)
 
 def _numpy_intact():
     if _NUMPY_REPLACED:
-        raise _fail("numpy has been modified in this notebook (np."
-                    + ", np.".join(_NUMPY_REPLACED) + " replaced); the checks cannot run. "
-                    "Remove the code that changes numpy and restart the kernel")
+        raise _fail(
+            "numpy has been modified in this notebook (np."
+            + ", np.".join(_NUMPY_REPLACED)
+            + " replaced); the checks cannot run. "
+            "Remove the code that changes numpy and restart the kernel"
+        )
 
 
 class CheckFailed(AssertionError):
@@ -108,16 +146,20 @@ def refuse_optlib(obj, name):
     """Fail if `obj` (the student's answer called `name`) is optlib's own code."""
     module = None if obj is None else _optlib_part(obj)
     if module:
-        raise _fail(f"`{name}` is optlib's code, not yours (it comes from {module}); "
-                    "write it yourself with numpy")
+        raise _fail(
+            f"`{name}` is optlib's code, not yours (it comes from {module}); "
+            "write it yourself with numpy"
+        )
 
 
 def _refusing_code(label, original):
     """A code object that raises instead of running `label`, usable in place of `original`."""
     if original.co_freevars:
         return None
-    message = (f"don't call {label} here: the homework asks you to write it yourself "
-               "(optlib's version is off while your code is checked)")
+    message = (
+        f"don't call {label} here: the homework asks you to write it yourself "
+        "(optlib's version is off while your code is checked)"
+    )
     space = {}
     exec(f"def refused(*args, **kwargs):\n    raise RuntimeError({message!r})", space)  # noqa: S102
     return space["refused"].__code__
@@ -195,8 +237,11 @@ class time_limit(contextlib.ContextDecorator):
             raise TimeLimitExceeded(self.what)
 
     def __enter__(self):
-        usable = (hasattr(signal, "setitimer") and os.name == "posix"
-                  and threading.current_thread() is threading.main_thread())
+        usable = (
+            hasattr(signal, "setitimer")
+            and os.name == "posix"
+            and threading.current_thread() is threading.main_thread()
+        )
         if usable:
             self._old = signal.signal(signal.SIGALRM, self._handler)
             self._armed = True
@@ -242,8 +287,10 @@ def call(fn, *args, what, owner=None, **kwargs):
     blamed = _function(owner if owner is not None else fn)
     hung = getattr(blamed, "__dict__", {}).get("_hwcheck_hung")
     if hung:
-        raise _fail(f"{what}: not run again, because {hung} already exceeded its time "
-                    "limit in an earlier check (an endless loop?)")
+        raise _fail(
+            f"{what}: not run again, because {hung} already exceeded its time "
+            "limit in an earlier check (an endless loop?)"
+        )
     try:
         with no_optlib():
             return fn(*args, **kwargs)
@@ -288,8 +335,10 @@ def need(value, name):
     if value is None:
         syntax = _syntax_error_for(name)
         if syntax:
-            raise _fail(f"`{name}` is not defined: the cell that defines it has a syntax "
-                        f"error ({syntax}); fix it, run the cell, then run this check again")
+            raise _fail(
+                f"`{name}` is not defined: the cell that defines it has a syntax "
+                f"error ({syntax}); fix it, run the cell, then run this check again"
+            )
         raise _fail(
             f"`{name}` is not defined: run the cell that defines it (and fix any error it "
             "shows), then run this check again"
@@ -371,8 +420,10 @@ def check_close(got, expected, what, where, rtol=1e-9, atol=1e-12):
         i = tuple(int(j) for j in _np.argwhere(~ok)[0]) if got.ndim > 0 else ()
         detail = _relative(got[i], expected[i])
         if got.ndim > 0:
-            detail = (f"first difference at index {i}: expected {fmt(expected[i])}, "
-                      f"got {fmt(got[i])}, {detail}")
+            detail = (
+                f"first difference at index {i}: expected {fmt(expected[i])}, "
+                f"got {fmt(got[i])}, {detail}"
+            )
         raise _fail(f"{what}: expected {fmt(expected)}, got {fmt(got)} ({where}); {detail}")
 
 
@@ -399,11 +450,16 @@ def pair(out, what):
 
 def entries(out, names, what):
     """out as a dict with the given keys, each a dict; fail with a readable message otherwise."""
-    if not (isinstance(out, dict) and sorted(out) == sorted(names)
-            and all(isinstance(v, dict) for v in out.values())):
+    if not (
+        isinstance(out, dict)
+        and sorted(out) == sorted(names)
+        and all(isinstance(v, dict) for v in out.values())
+    ):
         hint = " (is the `...` still there?)" if out is None or out is Ellipsis else ""
-        raise _fail(f"{what} must return a dict with the keys {sorted(names)}, each a dict, "
-                    f"got {type(out).__name__} {fmt(out)}{hint}")
+        raise _fail(
+            f"{what} must return a dict with the keys {sorted(names)}, each a dict, "
+            f"got {type(out).__name__} {fmt(out)}{hint}"
+        )
     return out
 
 
@@ -426,15 +482,26 @@ def build(cls, kwargs, name, student=True):
 
 def _grads_and_w0(grads, w0):
     grads = _np.asarray(grads)
-    if not (_np.issubdtype(grads.dtype, _np.integer) or _np.issubdtype(grads.dtype,
-                                                                         _np.floating)):
+    if not (_np.issubdtype(grads.dtype, _np.integer) or _np.issubdtype(grads.dtype, _np.floating)):
         grads = _np.asarray(grads, dtype=float)
     w0 = _np.zeros_like(grads[0]) if w0 is None else _np.asarray(w0)
     return grads, w0
 
 
-def check_optimizer(cls, kwargs, reference, grads, *, w0=None, fields=(), name=None,
-                    rtol=1e-9, atol=1e-12, seconds=SECONDS, student=True):
+def check_optimizer(
+    cls,
+    kwargs,
+    reference,
+    grads,
+    *,
+    w0=None,
+    fields=(),
+    name=None,
+    rtol=1e-9,
+    atol=1e-12,
+    seconds=SECONDS,
+    student=True,
+):
     """Run cls(**kwargs) and `reference` side by side on a gradient sequence.
 
     At every step k the student's Δw, the step count `t` of the new state and
@@ -467,8 +534,14 @@ def check_optimizer(cls, kwargs, reference, grads, *, w0=None, fields=(), name=N
                     f"new_state.t: expected {k} after {k} update(s), got {fmt(t)} ({where})"
                 )
             for field in fields:
-                check_close(_state_field(new_state, field, what), getattr(ref_state, field),
-                            f"new_state.{field}", where, rtol, atol)
+                check_close(
+                    _state_field(new_state, field, what),
+                    getattr(ref_state, field),
+                    f"new_state.{field}",
+                    where,
+                    rtol,
+                    atol,
+                )
             state = new_state
 
 
@@ -476,8 +549,11 @@ def _snapshot(value):
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, tuple):
-        return type(value)(*[_snapshot(v) for v in value]) if hasattr(value, "_fields") \
+        return (
+            type(value)(*[_snapshot(v) for v in value])
+            if hasattr(value, "_fields")
             else tuple(_snapshot(v) for v in value)
+        )
     return value
 
 
@@ -492,8 +568,9 @@ def _same(a, b):
     return bool(a == b)
 
 
-def check_pure(cls, kwargs, grads, reference, *, w0=None, name=None, rtol=1e-9, atol=1e-12,
-               seconds=SECONDS):
+def check_pure(
+    cls, kwargs, grads, reference, *, w0=None, name=None, rtol=1e-9, atol=1e-12, seconds=SECONDS
+):
     """update(g, state) must give the reference's Δw, must not change g or state, and must
     be repeatable.
 
@@ -543,8 +620,19 @@ def check_pure(cls, kwargs, grads, reference, *, w0=None, name=None, rtol=1e-9, 
 # --- functions of arrays ------------------------------------------------------
 
 
-def check_function(fn, args, expected, *, name, arg_text=None, result="the result",
-                   rtol=1e-9, atol=1e-12, seconds=SECONDS, student=True):
+def check_function(
+    fn,
+    args,
+    expected,
+    *,
+    name,
+    arg_text=None,
+    result="the result",
+    rtol=1e-9,
+    atol=1e-12,
+    seconds=SECONDS,
+    student=True,
+):
     """fn(*args) must equal `expected` (same shape) and must not modify its arguments."""
     if student:
         need(fn, name)
@@ -588,8 +676,7 @@ def collect_batches(minibatches, n_rows, batch_size, rng, label, seconds=SECONDS
 def check_batches(minibatches, n_rows, batch_size, seed=0):
     """One epoch: ⌈n/b⌉ batches of b rows (the last may be smaller), every row once, shuffled."""
     label = f"minibatches({n_rows}, {batch_size}, np.random.default_rng({seed}))"
-    batches = collect_batches(minibatches, n_rows, batch_size,
-                              np.random.default_rng(seed), label)
+    batches = collect_batches(minibatches, n_rows, batch_size, np.random.default_rng(seed), label)
     sizes = [len(b) for b in batches]
     full, rest = divmod(n_rows, batch_size)
     expected = [batch_size] * full + ([rest] if rest else [])

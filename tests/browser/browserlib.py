@@ -56,8 +56,10 @@ ALLOWED_CONSOLE_ERRORS = [
     # script sets data-mode to html_context.default_mode, which is unset, so "" and
     # setTheme("") logs this and falls back to "auto". Gone once _config.yml sets
     # sphinx.config.html_context.default_mode (checked: "auto" silences it).
-    (re.compile(r"^Got invalid theme mode: \. Resetting to auto\.$"),
-     re.compile(r"/_static/scripts/pydata-sphinx-theme\.js")),
+    (
+        re.compile(r"^Got invalid theme mode: \. Resetting to auto\.$"),
+        re.compile(r"/_static/scripts/pydata-sphinx-theme\.js"),
+    ),
     # html-manager 1.0.6 typesets widget labels with MathJax 2's MathJax.Hub.Queue whenever
     # window.MathJax exists; the book loads MathJax 3 (no .Hub), so every label render
     # throws this. Labels still show, as plain text (LaTeX in a description would not
@@ -87,6 +89,7 @@ def require_browser():
 # (imported by the test modules: a conftest.py here would shadow tests/conftest.py, which
 # other tests import as `conftest`)
 
+
 @pytest.fixture(scope="session", name="browser")
 def browser_fixture():
     """The shared headless Debian Chromium (skips, or fails in CI, if it cannot run here)."""
@@ -103,6 +106,7 @@ def fixture_book_fixture(tmp_path_factory):
 
 
 # ---------------------------------------------------------------- the book's pages
+
 
 def book_html():
     return Path(os.environ.get("BOOK_HTML") or ROOT / "_build" / "html").resolve()
@@ -145,7 +149,7 @@ def executed_chapters():
         try:
             cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         except (ValueError, KeyError):
-            continue   # being written right now
+            continue  # being written right now
         code = [c for c in cells if c["cell_type"] == "code"]
         if code and all(c.get("execution_count") is not None for c in code):
             found.append((path.stat().st_size, path))
@@ -166,17 +170,21 @@ def source_of(docname, root=None):
 @dataclass
 class Expect:
     """What a page must show, read from its source."""
-    math: bool = False          # the source has $...$, $$...$$, {math} or \begin{...}
-    widgets: bool = False       # the notebook holds widget state and a widget view
-    animation: bool = False     # a matplotlib jshtml animation in an output
-    notebook: bool = False      # an .ipynb page (gets the launch buttons)
-    static_explorers: int = 0   # optlib kernel-free explorers (precomputed frames + sliders)
+
+    math: bool = False  # the source has $...$, $$...$$, {math} or \begin{...}
+    widgets: bool = False  # the notebook holds widget state and a widget view
+    animation: bool = False  # a matplotlib jshtml animation in an output
+    notebook: bool = False  # an .ipynb page (gets the launch buttons)
+    static_explorers: int = 0  # optlib kernel-free explorers (precomputed frames + sliders)
 
 
 _FENCE = re.compile(r"^(```+|~~~+).*?^\1\s*$", re.S | re.M)
 _INLINE_CODE = re.compile(r"``.+?``|`[^`\n]+`")
-_MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$[^$\s](?:[^$\n]*[^$\s\\])?\$(?!\d)|\{math\}|"
-                   r"\\begin\{(?:equation|align|gather|multline)", re.S)
+_MATH = re.compile(
+    r"\$\$.+?\$\$|(?<![\\$])\$[^$\s](?:[^$\n]*[^$\s\\])?\$(?!\d)|\{math\}|"
+    r"\\begin\{(?:equation|align|gather|multline)",
+    re.S,
+)
 
 
 def has_math(markdown):
@@ -192,24 +200,30 @@ def expectations(source):
     if source.suffix != ".ipynb":
         return Expect(math=has_math(source.read_text(encoding="utf-8")))
     nb = json.loads(source.read_text(encoding="utf-8"))
-    markdown = "\n\n".join("".join(c["source"]) for c in nb["cells"]
-                           if c["cell_type"] == "markdown")
+    markdown = "\n\n".join(
+        "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"
+    )
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     data = [o.get("data", {}) for o in outputs]
-    state = (nb.get("metadata", {}).get("widgets", {})
-             .get("application/vnd.jupyter.widget-state+json", {}).get("state"))
+    state = (
+        nb.get("metadata", {})
+        .get("widgets", {})
+        .get("application/vnd.jupyter.widget-state+json", {})
+        .get("state")
+    )
     return Expect(
         math=has_math(markdown) or any("text/latex" in d for d in data),
-        widgets=bool(state) and any("application/vnd.jupyter.widget-view+json" in d
-                                     for d in data),
+        widgets=bool(state) and any("application/vnd.jupyter.widget-view+json" in d for d in data),
         animation=any("_anim_img" in "".join(d.get("text/html", "")) for d in data),
         notebook=True,
-        static_explorers=sum("optlib-static-explorer" in "".join(d.get("text/html", ""))
-                             for d in data),
+        static_explorers=sum(
+            "optlib-static-explorer" in "".join(d.get("text/html", "")) for d in data
+        ),
     )
 
 
 # ---------------------------------------------------------------- serving
+
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     """Static files, served as they are, under `prefix` (a sub-path such as /repo/, the
@@ -228,7 +242,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if not self.path.startswith(self.prefix):
             self.send_error(404, "outside the site's path")
             return None
-        self.path = "/" + self.path[len(self.prefix):]
+        self.path = "/" + self.path[len(self.prefix) :]
         return super().send_head()
 
 
@@ -241,8 +255,9 @@ class _Server(socketserver.ThreadingTCPServer):
 def serve(directory, prefix="/"):
     """Serve `directory` on 127.0.0.1 (random port) under the path `prefix` ("/" or
     "/name/"); yields the base URL ('http://127.0.0.1:N' + prefix)."""
-    handler = functools.partial(type("Handler", (_Handler,), {"prefix": prefix}),
-                                directory=str(directory))
+    handler = functools.partial(
+        type("Handler", (_Handler,), {"prefix": prefix}), directory=str(directory)
+    )
     with _Server(("127.0.0.1", 0), handler) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -279,8 +294,9 @@ def new_page(browser, origin):
     """A page that may load only what lies under `origin` (the local site: an http://
     base URL or a file:// folder). Every other request is refused (aborted, never
     answered), and listed in `page.aborted`: check_page reports each as a problem."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  color_scheme="light", service_workers="block")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, color_scheme="light", service_workers="block"
+    )
     page = context.new_page()
     page.aborted = []
 
@@ -296,6 +312,7 @@ def new_page(browser, origin):
 
 
 # ---------------------------------------------------------------- the check
+
 
 @dataclass
 class PageReport:
@@ -313,7 +330,8 @@ class PageReport:
 def _allowed(text, location_url):
     for text_re, url_re in ALLOWED_CONSOLE_ERRORS:
         if text_re.search(text.removeprefix("pageerror: ")) and (
-                url_re is None or url_re.search(location_url or "")):
+            url_re is None or url_re.search(location_url or "")
+        ):
             return True
     return False
 
@@ -418,11 +436,14 @@ def check_page(page, url, expect=None, screenshot=None, timeout_ms=60000):
             widgets = page.evaluate(_WIDGETS_JS)
         report.notes["widgets"] = widgets
         if widgets["errors"]:
-            report.problems.append(f"{widgets['errors']} widget view(s) failed to render "
-                                   "(error widget / 'Error displaying widget')")
+            report.problems.append(
+                f"{widgets['errors']} widget view(s) failed to render "
+                "(error widget / 'Error displaying widget')"
+            )
         if widgets["viewScripts"] and widgets["rendered"] < widgets["viewScripts"]:
-            report.problems.append(f"{widgets['viewScripts']} widget view(s), only "
-                                   f"{widgets['rendered']} rendered")
+            report.problems.append(
+                f"{widgets['viewScripts']} widget view(s), only {widgets['rendered']} rendered"
+            )
         if expect.widgets and not widgets["stateScripts"]:
             report.problems.append("the notebook has widget state, the page has none")
         if expect.widgets and not widgets["rendered"]:
@@ -434,8 +455,10 @@ def check_page(page, url, expect=None, screenshot=None, timeout_ms=60000):
         if expect.math and not math["containers"]:
             report.problems.append("the source has math, the page shows no mjx-container")
         if math["unrendered"]:
-            report.problems.append(f"{math['unrendered']} of {math['mathElements']} math "
-                                   "elements not typeset by MathJax")
+            report.problems.append(
+                f"{math['unrendered']} of {math['mathElements']} math "
+                "elements not typeset by MathJax"
+            )
         if math["errors"]:
             report.problems.append(f"{math['errors']} MathJax error(s) (mjx-merror)")
 
@@ -445,13 +468,13 @@ def check_page(page, url, expect=None, screenshot=None, timeout_ms=60000):
         for img in images:
             name = img["src"][:80] + ("..." if len(img["src"]) > 80 else "")
             if img["anim"] and not img["src"]:
-                continue   # checked with the animation below
+                continue  # checked with the animation below
             if not img["complete"] or img["naturalWidth"] == 0:
                 report.problems.append(f"image not loaded: {name}")
             elif img["visible"] and (img["width"] == 0 or img["height"] == 0):
                 report.problems.append(f"image drawn with zero size: {name}")
 
-        if screenshot:   # before the animation clicks, scrolled to the top
+        if screenshot:  # before the animation clicks, scrolled to the top
             page.evaluate("window.scrollTo(0, 0)")
             Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
@@ -466,8 +489,10 @@ def check_page(page, url, expect=None, screenshot=None, timeout_ms=60000):
         explorers = _check_static_explorers(page, report)
         report.notes["static_explorers"] = explorers
         if explorers < expect.static_explorers:
-            report.problems.append(f"the notebook has {expect.static_explorers} kernel-free "
-                                   f"explorer(s), the page shows {explorers}")
+            report.problems.append(
+                f"the notebook has {expect.static_explorers} kernel-free "
+                f"explorer(s), the page shows {explorers}"
+            )
 
     finally:
         page.remove_listener("console", on_console)
@@ -477,7 +502,7 @@ def check_page(page, url, expect=None, screenshot=None, timeout_ms=60000):
         if _allowed(text, location):
             continue
         if location and location in page.aborted:
-            continue   # "Failed to load resource" for a refused request (reported below)
+            continue  # "Failed to load resource" for a refused request (reported below)
         where = f" ({location})" if location else ""
         report.problems.append(f"console error: {text[:300]}{where}")
     origin = url.split("/", 3)[:3]
@@ -511,10 +536,12 @@ def _check_static_explorers(page, report):
             page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
             if img.get_attribute("src") == before:
                 report.problems.append(
-                    f"static explorer {count}: moving slider {i} did not change the frame")
+                    f"static explorer {count}: moving slider {i} did not change the frame"
+                )
             if readout.count() and readout.text_content() == shown:
                 report.problems.append(
-                    f"static explorer {count}: slider {i} readout did not change")
+                    f"static explorer {count}: slider {i} readout did not change"
+                )
         if not img.evaluate("img => img.complete && img.naturalWidth > 0"):
             report.problems.append(f"static explorer {count}: frame image does not load")
     return count
@@ -530,8 +557,9 @@ def _check_animations(page, report):
         count += 1
         anim.scroll_into_view_if_needed()
         try:
-            page.wait_for_function("img => !!img.getAttribute('src')",
-                                   arg=img.element_handle(), timeout=5000)
+            page.wait_for_function(
+                "img => !!img.getAttribute('src')", arg=img.element_handle(), timeout=5000
+            )
         except Exception:  # noqa: BLE001
             report.problems.append(f"animation {count}: no frame shown")
             continue
@@ -543,8 +571,11 @@ def _check_animations(page, report):
         anim.get_by_title("First frame").click()
         anim.get_by_title("Play", exact=True).click()
         try:
-            page.wait_for_function("([img, first]) => img.getAttribute('src') !== first",
-                                   arg=[img.element_handle(), first], timeout=5000)
+            page.wait_for_function(
+                "([img, first]) => img.getAttribute('src') !== first",
+                arg=[img.element_handle(), first],
+                timeout=5000,
+            )
         except Exception:  # noqa: BLE001
             report.problems.append(f"animation {count}: 'Play' did not change the frame")
         anim.get_by_title("Pause").click()

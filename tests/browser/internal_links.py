@@ -15,8 +15,16 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 LINK_ATTRS = {
-    "a": "href", "area": "href", "link": "href", "img": "src", "script": "src",
-    "iframe": "src", "source": "src", "video": "src", "audio": "src", "embed": "src",
+    "a": "href",
+    "area": "href",
+    "link": "href",
+    "img": "src",
+    "script": "src",
+    "iframe": "src",
+    "source": "src",
+    "video": "src",
+    "audio": "src",
+    "embed": "src",
 }
 # at any depth: the Persian edition (fa/) has its own _static/ with template files
 SKIP_DIRS = {"_static", "_sources", "_images"}
@@ -54,8 +62,11 @@ def _parse(path):
 
 def pages(site):
     site = Path(site)
-    return sorted(p for p in site.rglob("*.html")
-                  if not SKIP_DIRS.intersection(p.relative_to(site).parts[:-1]))
+    return sorted(
+        p
+        for p in site.rglob("*.html")
+        if not SKIP_DIRS.intersection(p.relative_to(site).parts[:-1])
+    )
 
 
 def is_external(url):
@@ -85,8 +96,7 @@ def check_site(site):
                 continue
             fragment = unquote(parts.fragment)
             if fragment and target.suffix == ".html" and fragment not in _parse(target)[0]:
-                problems.append(f"{where}: no id '{fragment}' in "
-                                f"{target.relative_to(site)}")
+                problems.append(f"{where}: no id '{fragment}' in {target.relative_to(site)}")
     return problems
 
 

@@ -30,12 +30,12 @@ def config():
     sphinx = dict(project.get("sphinx") or {})
     # the bibliography is not part of the fixture; static files (the project's scripts and
     # the vendored MathJax/widget manager) are the project's, named by absolute path
-    config = {k: v for k, v in (sphinx.get("config") or {}).items()
-              if not k.startswith("bibtex")}
+    config = {k: v for k, v in (sphinx.get("config") or {}).items() if not k.startswith("bibtex")}
     config["html_static_path"] = [str(ROOT / p) for p in config.get("html_static_path", [])]
     sphinx["config"] = config
-    sphinx["local_extensions"] = {name: str(ROOT / path)
-                                  for name, path in (sphinx.get("local_extensions") or {}).items()}
+    sphinx["local_extensions"] = {
+        name: str(ROOT / path) for name, path in (sphinx.get("local_extensions") or {}).items()
+    }
     return {
         "title": "Browser-test fixture",
         "only_build_toc_files": True,
@@ -55,11 +55,16 @@ def build(dest):
     shutil.copytree(SOURCE, src, ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
     (src / "_config.yml").write_text(yaml.safe_dump(config(), sort_keys=False))
     jb = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(jb), "build", str(src), "-W", "-n", "--keep-going"],
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [str(jb), "build", str(src), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if result.returncode != 0:
-        raise RuntimeError(f"fixture book build failed:\n{result.stdout[-4000:]}\n"
-                           f"{result.stderr[-4000:]}")
+        raise RuntimeError(
+            f"fixture book build failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
     return src / "_build" / "html"
 
 

@@ -55,8 +55,9 @@ def main(site):
     print(f"{mb(folder_size(site))}  the whole site ({files} files, {len(rows)} pages)")
     if rows:
         total, html, _, rel = max(rows)
-        print(f"largest page: {rel} ({mb(total).strip()} with its images, "
-              f"{mb(html).strip()} of HTML)")
+        print(
+            f"largest page: {rel} ({mb(total).strip()} with its images, {mb(html).strip()} of HTML)"
+        )
 
 
 if __name__ == "__main__":

@@ -50,8 +50,12 @@ def test_page(site, browser, docname):
     expect = bl.expectations(bl.source_of(docname))
     page = bl.new_page(browser, site)
     try:
-        report = bl.check_page(page, f"{site}{docname}.html", expect,
-                               screenshot=bl.screenshot_dir(HTML) / screenshot_name(docname))
+        report = bl.check_page(
+            page,
+            f"{site}{docname}.html",
+            expect,
+            screenshot=bl.screenshot_dir(HTML) / screenshot_name(docname),
+        )
     finally:
         page.context.close()
     assert not report.problems, str(report)

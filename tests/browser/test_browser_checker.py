@@ -39,19 +39,21 @@ def test_fixture_book_passes(browser, fixture_book):
     assert intro.notes["math"]["containers"] == 2
     assert nb.notes["math"]["containers"] >= 1
     assert nb.notes["widgets"]["sliders"] == 2
-    assert nb.notes["widgets"]["rendered"] >= 4          # VBox, HBox, 2 sliders, Output
+    assert nb.notes["widgets"]["rendered"] >= 4  # VBox, HBox, 2 sliders, Output
     assert nb.notes["animations"] == 1
-    assert nb.notes["images"] >= 3      # static figure, widget snapshot, animation frame
+    assert nb.notes["images"] >= 3  # static figure, widget snapshot, animation frame
 
 
 def test_fixture_notebook_page_has_binder_link(fixture_book):
     cfg = minibook.config()
     repo = re.sub(r"^https://github\.com/", "", cfg["repository"]["url"]).rstrip("/")
     path = f"{cfg['repository']['path_to_book']}/widgets_demo.ipynb"
-    link = (f"{cfg['launch_buttons']['binderhub_url'].rstrip('/')}/v2/gh/{repo}/"
-            f"{cfg['repository']['branch']}?urlpath=lab/tree/{path}")
+    link = (
+        f"{cfg['launch_buttons']['binderhub_url'].rstrip('/')}/v2/gh/{repo}/"
+        f"{cfg['repository']['branch']}?urlpath=lab/tree/{path}"
+    )
     assert link in (fixture_book / NOTEBOOK_PAGE).read_text()
-    assert (bl.ROOT / path).exists()   # the link names a notebook of the repository
+    assert (bl.ROOT / path).exists()  # the link names a notebook of the repository
 
 
 def _drop_mathjax(html):
@@ -60,8 +62,11 @@ def _drop_mathjax(html):
 
 def _load_from_cdn(html):
     # what every page did before the site served its own copies: MathJax from a CDN
-    return re.sub(r'src="[^"]*_static/vendor/mathjax/es5/tex-mml-chtml\.js[^"]*"',
-                  'src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"', html)
+    return re.sub(
+        r'src="[^"]*_static/vendor/mathjax/es5/tex-mml-chtml\.js[^"]*"',
+        'src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"',
+        html,
+    )
 
 
 def _break_figure(html):
@@ -93,18 +98,27 @@ def _stuck_animation(html):
 
 BROKEN = {
     "no_mathjax": (_drop_mathjax, bl.Expect(math=True), "the source has math"),
-    "cdn_request": (_load_from_cdn, bl.Expect(math=True), "request to another host (refused): "
-                    "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"),
+    "cdn_request": (
+        _load_from_cdn,
+        bl.Expect(math=True),
+        "request to another host (refused): "
+        "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js",
+    ),
     "figure_404": (_break_figure, bl.Expect(), "image not loaded: "),
     "figure_404_status": (_break_figure, bl.Expect(), "HTTP 404 for "),
     "page_error": (_inject_error, bl.Expect(), "console error: pageerror: injected failure"),
     "widget_view": (_break_view, bl.Expect(widgets=True), "widget view(s) failed to render"),
-    "widget_child": (_break_child, bl.Expect(widgets=True),
-                     "console error: Class NoSuchModel not found"),
-    "animation_dead": (_break_animation, bl.Expect(animation=True),
-                       "animation 1: no frame shown"),
-    "animation_stuck": (_stuck_animation, bl.Expect(animation=True),
-                        "animation 1: 'Next frame' did not change the frame"),
+    "widget_child": (
+        _break_child,
+        bl.Expect(widgets=True),
+        "console error: Class NoSuchModel not found",
+    ),
+    "animation_dead": (_break_animation, bl.Expect(animation=True), "animation 1: no frame shown"),
+    "animation_stuck": (
+        _stuck_animation,
+        bl.Expect(animation=True),
+        "animation 1: 'Next frame' did not change the frame",
+    ),
 }
 
 
@@ -126,8 +140,9 @@ def broken_site(fixture_book, tmp_path_factory):
 def test_checker_reports_broken_page(browser, broken_site, case):
     _, expect, message = BROKEN[case]
     report = check(browser, broken_site, f"broken_{case}.html", expect)
-    assert any(message in p for p in report.problems), \
+    assert any(message in p for p in report.problems), (
         f"expected a problem containing {message!r}, got:\n{report}"
+    )
 
 
 def test_link_checker_reports_broken_links(fixture_book, tmp_path):
@@ -135,9 +150,13 @@ def test_link_checker_reports_broken_links(fixture_book, tmp_path):
     shutil.copytree(fixture_book, site)
     assert internal_links.check_site(site) == []
     page = site / "intro.html"
-    page.write_text(page.read_text().replace(
-        "</body>", '<a href="nowhere.html">x</a><a href="widgets_demo.html#no-such-id">y</a>'
-                   '<img src="_images/missing.png"></body>'))
+    page.write_text(
+        page.read_text().replace(
+            "</body>",
+            '<a href="nowhere.html">x</a><a href="widgets_demo.html#no-such-id">y</a>'
+            '<img src="_images/missing.png"></body>',
+        )
+    )
     problems = internal_links.check_site(site)
     assert len(problems) == 3, problems
     assert any("nowhere.html: no such file" in p for p in problems)
@@ -162,10 +181,12 @@ def static_explorer_html():
     import optlib as ol
     from optlib.widgets import Explorer
 
-    explorer = Explorer(ol.problems.ravine(),
-                        {"Momentum": lambda lr, momentum: ol.Momentum(lr, momentum)},
-                        {"lr": (0.05, 0.4, 0.01, 0.1), "momentum": (0.0, 0.9, 0.1, 0.5)},
-                        steps=30)
+    explorer = Explorer(
+        ol.problems.ravine(),
+        {"Momentum": lambda lr, momentum: ol.Momentum(lr, momentum)},
+        {"lr": (0.05, 0.4, 0.01, 0.1), "momentum": (0.0, 0.9, 0.1, 0.5)},
+        steps=30,
+    )
     return explorer.static_html(n=(3, 2), dpi=30)
 
 

@@ -66,7 +66,7 @@ def test_persian_page(site, browser, docname, width):
     page = bl.new_page(browser, site)
     page.set_viewport_size({"width": width, "height": 900})
     try:
-        if width == 1280:   # the full check of the English pages, on the Persian page
+        if width == 1280:  # the full check of the English pages, on the Persian page
             expect = bl.expectations(bl.source_of(docname))
             report = bl.check_page(page, f"{site}fa/{docname}.html", expect, screenshot=shot)
             problems = list(report.problems)
@@ -81,17 +81,20 @@ def test_persian_page(site, browser, docname, width):
         if (got["dir"], got["lang"]) != ("rtl", "fa"):
             problems.append(f"<html> has lang={got['lang']} dir={got['dir']}")
         if got["overflow"] > 1 or got["wide"]:
-            problems.append(f"{got['overflow']} px wider than the {width} px window: "
-                            f"{got['wide']}")
+            problems.append(f"{got['overflow']} px wider than the {width} px window: {got['wide']}")
         if got["ltrProse"]:
-            problems.append(f"{got['ltrProse']} of {got['rtlProse']} Persian paragraphs "
-                            "are not right to left")
+            problems.append(
+                f"{got['ltrProse']} of {got['rtlProse']} Persian paragraphs are not right to left"
+            )
         if got["rtlBlocks"]:
-            problems.append(f"{got['rtlBlocks']} of {got['ltrBlocks']} code/output/math "
-                            "blocks are not left to right")
+            problems.append(
+                f"{got['rtlBlocks']} of {got['ltrBlocks']} code/output/math "
+                "blocks are not left to right"
+            )
         if got["untranslatedRtl"]:
-            problems.append(f"{got['untranslatedRtl']} untranslated paragraphs are not "
-                            "left to right")
+            problems.append(
+                f"{got['untranslatedRtl']} untranslated paragraphs are not left to right"
+            )
         if got["rtlProse"] and not (got["font"] and got["fontLoaded"]):
             problems.append("the Persian font (_static/vendor/vazirmatn) did not load")
         english = f"{site}{docname}.html"

@@ -93,7 +93,11 @@ CONFIGS = [
         "optlib": [
             _match("Momentum", "Momentum_buffer", lr=0.05, momentum=0.9, form="buffer"),
             _match(
-                "Momentum", "Momentum_velocity", lr=0.05, momentum=0.9, form="velocity",
+                "Momentum",
+                "Momentum_velocity",
+                lr=0.05,
+                momentum=0.9,
+                form="velocity",
                 note="velocity v = -lr*b equals the torch buffer form at constant lr",
             ),
         ],
@@ -118,11 +122,15 @@ CONFIGS = [
                 "Momentum", "Momentum_buffer", lr=_time_decay(0.05), momentum=0.9, form="buffer"
             ),
             _match(
-                "Momentum", "Momentum_velocity", expect="differ",
+                "Momentum",
+                "Momentum_velocity",
+                expect="differ",
                 note="documented convention difference (book/notation.md): under a "
                 "schedule the velocity form keeps old learning rates baked into v, torch "
                 "multiplies the whole buffer by the current lr",
-                lr=_time_decay(0.05), momentum=0.9, form="velocity",
+                lr=_time_decay(0.05),
+                momentum=0.9,
+                form="velocity",
             ),
         ],
     },
@@ -133,9 +141,7 @@ CONFIGS = [
             "kwargs": {"lr": 0.1, "etas": [0.5, 1.2], "step_sizes": [1e-6, 50.0]},
         },
         "optlib": [
-            _match(
-                "IRpropMinus", lr=0.1, eta_minus=0.5, eta_plus=1.2, step_min=1e-6, step_max=50.0
-            )
+            _match("IRpropMinus", lr=0.1, eta_minus=0.5, eta_plus=1.2, step_min=1e-6, step_max=50.0)
         ],
     },
     {
@@ -145,9 +151,7 @@ CONFIGS = [
             "kwargs": {"lr": 0.05, "etas": [0.4, 1.5], "step_sizes": [1e-5, 0.2]},
         },
         "optlib": [
-            _match(
-                "IRpropMinus", lr=0.05, eta_minus=0.4, eta_plus=1.5, step_min=1e-5, step_max=0.2
-            )
+            _match("IRpropMinus", lr=0.05, eta_minus=0.4, eta_plus=1.5, step_min=1e-5, step_max=0.2)
         ],
     },
     {
@@ -161,9 +165,7 @@ CONFIGS = [
             "class": "Adagrad",
             "kwargs": {"lr": 0.5, "lr_decay": 0.01, "initial_accumulator_value": 0.1, "eps": 1e-10},
         },
-        "optlib": [
-            _match("Adagrad", lr=0.5, eps=1e-10, lr_decay=0.01, initial_accumulator=0.1)
-        ],
+        "optlib": [_match("Adagrad", lr=0.5, eps=1e-10, lr_decay=0.01, initial_accumulator=0.1)],
     },
     {
         "id": "rmsprop",
@@ -199,9 +201,7 @@ CONFIGS = [
             "class": "Adam",
             "kwargs": {"lr": 0.05, "betas": [0.9, 0.999], "eps": 1e-8, "amsgrad": True},
         },
-        "optlib": [
-            _match("AMSGrad", lr=0.05, b1=0.9, b2=0.999, eps=1e-8, bias_correction=True)
-        ],
+        "optlib": [_match("AMSGrad", lr=0.05, b1=0.9, b2=0.999, eps=1e-8, bias_correction=True)],
     },
     {
         "id": "adamax",
@@ -214,9 +214,7 @@ CONFIGS = [
             "class": "NAdam",
             "kwargs": {"lr": 0.05, "betas": [0.9, 0.999], "eps": 1e-8, "momentum_decay": 4e-3},
         },
-        "optlib": [
-            _match("Nadam", lr=0.05, b1=0.9, b2=0.999, eps=1e-8, momentum_decay=0.004)
-        ],
+        "optlib": [_match("Nadam", lr=0.05, b1=0.9, b2=0.999, eps=1e-8, momentum_decay=0.004)],
     },
     {
         "id": "nadam_constant_mu",
@@ -226,7 +224,12 @@ CONFIGS = [
         },
         "optlib": [
             _match(
-                "Nadam", lr=0.05, b1=0.9, b2=0.999, eps=1e-8, momentum_decay=None,
+                "Nadam",
+                lr=0.05,
+                b1=0.9,
+                b2=0.999,
+                eps=1e-8,
+                momentum_decay=None,
                 note="torch momentum_decay=1e9 underflows 0.96**(1e9 t) to 0, so mu_t = b1",
             )
         ],
@@ -241,8 +244,12 @@ NO_TORCH_COUNTERPART = {
     "SignGD": "torch.optim has no sign-GD; the rule is one line (Δw = −η sign g)",
 }
 
-SINGLE_TENSOR_FLAGS = {"foreach": False, "fused": False, "capturable": False,
-                       "differentiable": False}
+SINGLE_TENSOR_FLAGS = {
+    "foreach": False,
+    "fused": False,
+    "capturable": False,
+    "differentiable": False,
+}
 
 
 def make_optimizer(config, param):
@@ -329,8 +336,11 @@ def main():
         print(
             f"{config['id']:28s} loss {entry['initial_loss']:.4f} -> {final_loss:.3e}  "
             f"sensitivity {sensitivity:8.2f}  autograd diff {grad_diff:.1e}"
-            + (f"  largest Rprop step {extra['rprop_largest_step_size']:g}"
-               if "rprop_largest_step_size" in extra else "")
+            + (
+                f"  largest Rprop step {extra['rprop_largest_step_size']:g}"
+                if "rprop_largest_step_size" in extra
+                else ""
+            )
         )
 
     meta = {
