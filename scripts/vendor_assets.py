@@ -120,22 +120,27 @@ def sri_sha512(path):
     return "sha512-" + base64.b64encode(digest).decode()
 
 
-def install(name, version, folder, integrity, files):
+def download(name, version, integrity, tmp, who="vendor_assets"):
+    """Fetch an npm tarball into the folder `tmp`, check its sha512, unpack it; its package/."""
     # the registry's tarball address: @scope/name -> @scope/name/-/name-VERSION.tgz
     url = f"{REGISTRY}/{name}/-/{name.rsplit('/', 1)[-1]}-{version}.tgz"
+    tarball = Path(tmp) / "package.tgz"
+    try:
+        with urllib.request.urlopen(url, timeout=120) as response:
+            tarball.write_bytes(response.read())
+    except OSError as err:
+        sys.exit(f"{who}: cannot download {url}: {err}")
+    got = sri_sha512(tarball)
+    if got != integrity:
+        sys.exit(f"{who}: {name}@{version}: integrity {got} != pinned {integrity}")
+    with tarfile.open(tarball) as tar:
+        tar.extractall(Path(tmp) / "x", filter="data")
+    return Path(tmp) / "x" / "package"  # npm tarballs hold one folder, package/
+
+
+def install(name, version, folder, integrity, files):
     with tempfile.TemporaryDirectory() as tmp:
-        tarball = Path(tmp) / "package.tgz"
-        try:
-            with urllib.request.urlopen(url, timeout=120) as response:
-                tarball.write_bytes(response.read())
-        except OSError as err:
-            sys.exit(f"vendor_assets: cannot download {url}: {err}")
-        got = sri_sha512(tarball)
-        if got != integrity:
-            sys.exit(f"vendor_assets: {name}@{version}: integrity {got} != pinned {integrity}")
-        with tarfile.open(tarball) as tar:
-            tar.extractall(tmp + "/x", filter="data")
-        package = Path(tmp) / "x" / "package"  # npm tarballs hold one folder, package/
+        package = download(name, version, integrity, tmp)
         target = VENDOR / folder
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)

@@ -14,18 +14,14 @@ The entry has the shape of the PACKAGES list of scripts/vendor_assets.py (the En
 build's MathJax and widget manager), so it can move there unchanged.
 """
 
-import base64
-import hashlib
 import shutil
-import sys
-import tarfile
 import tempfile
-import urllib.request
 from pathlib import Path
+
+from vendor_assets import download  # the same npm download and sha512 check
 
 ROOT = Path(__file__).resolve().parents[1]
 VENDOR = ROOT / "_build" / "static" / "vendor"
-REGISTRY = "https://registry.npmjs.org"
 FONT = "misc/Non-Latin/fonts/webfonts/Vazirmatn-NL[wght].woff2"
 
 
@@ -47,11 +43,6 @@ PACKAGES = [
 ENTRY_POINTS = {"vazirmatn": "Vazirmatn-NL.woff2"}
 
 
-def sri_sha512(path):
-    """The Subresource-Integrity form of a file's sha512, as npm records it."""
-    return "sha512-" + base64.b64encode(hashlib.sha512(Path(path).read_bytes()).digest()).decode()
-
-
 def install(name, version, folder, integrity, files):
     target = VENDOR / folder
     stamp = target / ".installed"
@@ -59,22 +50,11 @@ def install(name, version, folder, integrity, files):
     if stamp.exists() and stamp.read_text() == want and (target / ENTRY_POINTS[folder]).exists():
         print(f"vendor_font: {name}@{version} already in {target.relative_to(ROOT)}")
         return
-    url = f"{REGISTRY}/{name}/-/{name}-{version}.tgz"
     with tempfile.TemporaryDirectory() as tmp:
-        tarball = Path(tmp) / "package.tgz"
-        try:
-            with urllib.request.urlopen(url, timeout=120) as response:
-                tarball.write_bytes(response.read())
-        except OSError as err:
-            sys.exit(f"vendor_font: cannot download {url}: {err}")
-        got = sri_sha512(tarball)
-        if got != integrity:
-            sys.exit(f"vendor_font: {name}@{version}: integrity {got} != pinned {integrity}")
-        with tarfile.open(tarball) as tar:
-            tar.extractall(tmp + "/x", filter="data")
+        package = download(name, version, integrity, tmp, who="vendor_font")
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
-        for source, dest in files(Path(tmp) / "x" / "package"):
+        for source, dest in files(package):
             shutil.copyfile(source, target / dest)
     stamp.write_text(want)
     print(f"vendor_font: {name}@{version} -> {target.relative_to(ROOT)}")
