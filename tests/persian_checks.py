@@ -209,14 +209,14 @@ def check_terms(catalogs=CATALOGS, glossary=GLOSSARY):
     for page, m in translated_messages(catalogs):
         if page == "book/glossary" or m.string == m.id:
             continue
-        english = prose(m.id).lower()
+        english = prose(m.id).lower().replace("-", " ")  # bias-correction = bias correction
         target = normalize_fa(m.string)
         for term, renderings in terms.items():
             # the longer term wins: "correction" inside "bias correction" is that term's
             longer = [t for t in terms if t != term and re.search(rf"\b{re.escape(term)}\b", t)]
             text = english
             for t in longer:
-                text = re.sub(rf"\b{re.escape(t)}s?\b", " ", text)
+                text = re.sub(rf"\b{re.escape(t.replace('-', ' '))}s?\b", " ", text)
             if re.search(rf"\b{re.escape(term)}s?\b", text) and not any(
                 rendering_pattern(r).search(target) for r in renderings
             ):
@@ -253,8 +253,10 @@ def check_markup(catalogs=CATALOGS):
             ("link target", _LINK_TARGET),
         ):
             key = _role_target if pattern is _ROLE else (lambda x: x)
-            want = Counter(map(key, pattern.findall(m.id)))
-            got = Counter(map(key, pattern.findall(m.string)))
+            # code spans and formulas are looked for outside roles (a role's `...` is not code)
+            outside = (lambda x: x) if pattern is _ROLE else (lambda x: _ROLE.sub(" ", x))
+            want = Counter(map(key, pattern.findall(outside(m.id))))
+            got = Counter(map(key, pattern.findall(outside(m.string))))
             if want != got:
                 missing = list((want - got).elements())
                 extra = list((got - want).elements())
