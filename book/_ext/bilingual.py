@@ -14,6 +14,7 @@ Loaded by both builds (`make book` and `make book-fa`). It
    and sphinx-exercise's "Exercise", which are fixed when the build starts).
 """
 
+import html
 import re
 from pathlib import Path
 
@@ -159,10 +160,45 @@ def set_direction(app, exception):
     if lang not in RTL:
         return
     tag = f'<html lang="{app.config.language}"'
+    captions = caption_translations(app, lang)
     for page in Path(app.outdir).rglob("*.html"):
         text = page.read_text(encoding="utf-8")
+        edited = text
         if tag in text and 'dir="rtl"' not in text.split(">", 1)[0]:
-            page.write_text(text.replace(tag, f'{tag} dir="rtl"', 1), encoding="utf-8")
+            edited = edited.replace(tag, f'{tag} dir="rtl"', 1)
+        for english, translated in captions.items():
+            edited = edited.replace(f'caption-text">{english}<', f'caption-text">{translated}<')
+        if edited != text:
+            page.write_text(edited, encoding="utf-8")
+
+
+def caption_translations(app, lang):
+    """The toc's part captions ("II Momentum") as the root page's catalog translates them.
+    The sidebar is built from the table of contents after the page is translated, so its
+    captions stay English unless they are replaced in the finished pages."""
+    from babel.messages.pofile import read_po
+
+    captions = {}
+    for folder in app.config.locale_dirs:
+        po = Path(app.confdir) / folder / lang / "LC_MESSAGES" / f"{app.config.root_doc}.po"
+        if po.is_file():
+            with po.open("rb") as handle:
+                catalog = read_po(handle)
+            for entry in toc_captions(app):
+                message = catalog.get(entry)
+                if message is not None and message.string and not message.fuzzy:
+                    captions[html.escape(entry, quote=False)] = html.escape(
+                        message.string, quote=False
+                    )
+    return captions
+
+
+def toc_captions(app):
+    """The part captions of _toc.yml."""
+    import yaml
+
+    toc = yaml.safe_load((Path(app.confdir) / "_toc.yml").read_text(encoding="utf-8"))
+    return [part["caption"] for part in toc.get("parts", []) if "caption" in part]
 
 
 def setup(app):
