@@ -8,10 +8,7 @@ the papers' m and v):
 
 and differ in how they turn them into a step.
 
-Non-finite numbers: each `update` applies its rule exactly as torch does and
-does not look for NaN or inf (a g² that overflows makes the state inf and the
-step 0); the run loops detect them (see `optlib.base` and `optlib.loop`).
-Δw and the new state come back in the gradient's dtype.
+Non-finite numbers and dtypes follow the policy stated once in `optlib.base`.
 """
 
 from dataclasses import dataclass

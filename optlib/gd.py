@@ -1,8 +1,6 @@
 """Gradient descent and the momentum family: GD, Momentum, Nesterov, SignGD.
 
-Non-finite numbers: each `update` applies its rule exactly as torch does and
-does not look for NaN or inf; the run loops detect them (see `optlib.base`
-and `optlib.loop`). Δw and the new state come back in the gradient's dtype.
+Non-finite numbers and dtypes follow the policy stated once in `optlib.base`.
 """
 
 from dataclasses import dataclass

@@ -9,9 +9,7 @@ s = g_i(t) · g_i(t−1):
 
 They differ only in what happens after a sign flip.
 
-Non-finite numbers: each `update` applies its rule exactly as torch does and
-does not look for NaN or inf; the run loops detect them (see `optlib.base`
-and `optlib.loop`). Δw and the new state come back in the gradient's dtype.
+Non-finite numbers and dtypes follow the policy stated once in `optlib.base`.
 """
 
 from dataclasses import dataclass

@@ -161,7 +161,7 @@ def test_the_path_check_catches_machine_paths():
     fine = [
         "https://example.org/home/index.html",
         "tests/reference/objective.py",
-        "~/work/x is relative to the home folder",
+        "~/projects/x is relative to the home folder",
         "ratio 1:2",
         "/tmp/x.ipynb",
         '"class A:' + "\\" + 'n    def update(self, g, state):"',
