@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: help book book-fa po check-fa test test-browser test-fast lint notebooks twins homework bench perturb ledger clean lab
+.PHONY: help book book-fa po check-fa test test-browser test-fast binder-size lint notebooks twins homework bench perturb ledger clean lab
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ test-fast: $(VENV_STAMP)  ## unit and property tests only (no notebooks, homewor
 	$(PY) -m pytest -q tests --ignore=tests/browser --ignore=tests/test_jupyterlab.py \
 		--ignore=tests/test_binder_env.py --ignore=tests/test_homework.py \
 		--ignore=tests/test_wheel.py --ignore=tests/test_make_lab.py
+
+binder-size: $(VENV_STAMP)  ## measure what Binder builds: binder/ against requirements.txt (2-4 min)
+	$(PY) scripts/binder_size.py
 
 lint: $(VENV_STAMP)  ## ruff (lint and format check) on the package, tests, scripts
 	$(PY) -m ruff check .

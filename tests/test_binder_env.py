@@ -1,13 +1,16 @@
 """Binder readiness: what mybinder.org builds from this repository works.
 
 repo2docker prefers the binder/ folder: binder/runtime.txt (the Python version) and
-binder/requirements.txt (pip install -r, run from the repository root, so `-e .` installs
-optlib), the runtime-only environment (no book build, no tests). It is also the path a
-student without `make` follows (README: venv, pip install -r binder/requirements.txt,
-jupyter lab). `test_fresh_env_runs_a_chapter` does that in a brand-new virtual
-environment (no system site-packages; pip may use its local wheel cache) and executes one
-chapter notebook in it with nbclient. It takes a minute or two: SKIP_BINDER_ENV=1 skips it
-locally; in CI (CI=true) it always runs.
+binder/requirements.txt, which it installs (pip install -r, from the repository root, so
+`-e .` installs optlib) into its image's own Python environment, where Jupyter already is
+(binder/jupyter.txt; tests/reference/repo2docker-image.txt lists the rest). Then
+binder/postBuild adds otter-grader and myst-nb without their book and grading tools.
+`test_binder_build_runs_the_book` rebuilds that in new virtual environments (no system
+site-packages; pip may use its local wheel cache), runs the homework's grader and a
+chapter in it, opens a chapter in its JupyterLab, and compares the size of what the build
+adds with what the maintainers' requirements.txt would add (scripts/binder_size.py). A
+student without `make` installs the same two files (README, "Without make"). It takes
+a few minutes: SKIP_BINDER_ENV=1 skips it locally; in CI (CI=true) it always runs.
 
 The launch buttons: _config.yml must name the BinderHub, the repository and its branch,
 and every built notebook page must link to mybinder.org with that repository, branch and
@@ -16,12 +19,16 @@ the notebook's path.
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "scripts"))
+import binder_size as size  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(ROOT / "tests" / "browser"))
@@ -80,14 +87,7 @@ def test_binder_requirements_are_runtime_only_and_pinned():
     lines = requirement_lines(BINDER / "requirements.txt")
     names = pins(BINDER / "requirements.txt")
     assert "-e ." in lines, "binder/requirements.txt must install optlib (-e .)"
-    for needed in (
-        "numpy",
-        "matplotlib",
-        "ipywidgets",
-        "ipykernel",
-        "jupyterlab",
-        "jupyterlab-myst",
-    ):
+    for needed in ("numpy", "matplotlib", "jupyterlab-myst", "pandas"):
         assert needed in names, f"binder/requirements.txt lacks {needed}"
     for tool in (
         "jupyter-book",
@@ -98,6 +98,8 @@ def test_binder_requirements_are_runtime_only_and_pinned():
         "nbval",
         "sphinx-exercise",
         "sphinx-proof",
+        "jupytext",
+        "python-on-whales",
     ):
         assert tool not in names, f"{tool} is a maintainer's tool, not for Binder"
     for line in names.values():
@@ -110,6 +112,22 @@ def test_binder_requirements_are_runtime_only_and_pinned():
     assert no_deps.get("otter-grader") == root["otter-grader"], no_deps
     assert "binder/no-deps.txt" in (BINDER / "postBuild").read_text()
     assert os.access(BINDER / "postBuild", os.X_OK), "binder/postBuild must be executable"
+
+
+def test_binder_leaves_the_image_jupyter_alone():
+    """Binder's image has Jupyter already (binder/jupyter.txt): binder/requirements.txt must
+    not name any of it, or every build reinstalls it (and pip may break the image's own
+    `notebook`, which needs the JupyterLab it came with). A student's machine gets the
+    same Jupyter from binder/jupyter.txt, pinned."""
+    image = pins(BINDER / "jupyter.txt")
+    for needed in ("jupyterlab", "ipykernel", "ipywidgets", "nbconvert", "nbformat"):
+        assert "==" in image.get(needed, ""), f"binder/jupyter.txt must pin {needed}"
+    clash = sorted(set(image) & set(pins(BINDER / "requirements.txt")))
+    assert not clash, f"binder/requirements.txt re-pins the image's {clash}"
+    extra = requirement_lines(ROOT / "tests" / "reference" / "repo2docker-image.txt")
+    assert "-r ../../binder/jupyter.txt" in extra
+    clash = sorted(set(image) & set(pins(ROOT / "tests" / "reference" / "repo2docker-image.txt")))
+    assert not clash, f"the image's packages are listed twice: {clash}"
 
 
 def test_launch_buttons_configured():
@@ -175,53 +193,39 @@ for out in nb.cells[-1].outputs:
 """
 
 
-def test_fresh_env_runs_a_chapter(tmp_path):
+def test_binder_build_runs_the_book(tmp_path):
+    """Binder's build, rebuilt: the image's Python side (binder/jupyter.txt and
+    tests/reference/repo2docker-image.txt) in a new virtual environment, then what
+    repo2docker runs on top of it (pip install -r binder/requirements.txt, then postBuild's
+    no-deps install). In that environment: nothing the image had is broken, the homework's
+    grader.check runs, a chapter executes on its kernel, and JupyterLab from it renders a
+    chapter's MyST and redraws an explorer (tests/test_jupyterlab.py, run with that
+    JupyterLab). Its new layer holds at most half the packages and half the bytes that the
+    maintainers' requirements.txt would add to the same image (scripts/binder_size.py)."""
     if os.environ.get("SKIP_BINDER_ENV") == "1" and os.environ.get("CI") != "true":
         pytest.skip("SKIP_BINDER_ENV=1 (this test always runs in CI)")
     if sys.version_info[:2] != runtime_version():
         pytest.skip(
             f"this Python is {sys.version_info[:2]}, runtime.txt asks for {runtime_version()}"
         )
-    venv = tmp_path / "binder-venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    venv = size.image_env(tmp_path / "binder-venv")
+    image_dists = size.distributions(venv)
+    size.pip_install(venv, *size.BINDER)
     python = venv / "bin" / "python"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "JUPYTER_PATH"}
-    }
+    env = size.clean_environ()
+    env.pop("JUPYTER_PATH", None)
     env["JUPYTER_DATA_DIR"] = str(tmp_path / "jupyter-data")  # no user-wide kernelspecs
-    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "-r", "binder/requirements.txt"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
+
+    # only what is left out on purpose may be missing: otter's PDF export, Docker control,
+    # jupytext and command line, sphinx, and myst-nb's book-building dependencies (the
+    # chapters import only its `glue`); nothing the image had may be broken
+    left_out = (
+        r"^otter-grader [\d.]+ requires (click|jupytext|python-on-whales|playwright)\b"
+        r"|requires (playwright|sphinx)\b"
+        r"|^myst-nb [\d.]+ requires "
     )
-    assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
-    # what binder/postBuild runs (and a student without make, by hand)
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", "-r", "binder/no-deps.txt"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
-    check = subprocess.run(
-        [str(python), "-m", "pip", "check"], env=env, capture_output=True, text=True
-    )
-    # only what is left out on purpose may be missing: PDF export, sphinx, and myst-nb's
-    # book-building dependencies (the chapters import only its `glue`)
-    left_out = r"requires (playwright|sphinx)\b|^myst-nb [\d.]+ requires "
-    unexpected = [
-        line for line in check.stdout.splitlines() if line.strip() and not re.search(left_out, line)
-    ]
-    assert not unexpected, check.stdout
-    # what Binder's JupyterLab needs to show the widgets (the prebuilt labextension)
+    unexpected = [line for line in size.pip_conflicts(venv) if not re.search(left_out, line)]
+    assert not unexpected, unexpected
     subprocess.run(
         [
             str(python),
@@ -232,8 +236,27 @@ def test_fresh_env_runs_a_chapter(tmp_path):
         env=env,
         check=True,
     )
-    # the student's "Without make" path ends with `jupyter lab`: it is there
     assert (venv / "bin" / "jupyter-lab").exists()
+
+    # the size of what Binder builds: the layer on top of the image, against the layer
+    # that the maintainers' requirements.txt would add to the same image
+    binder_layer = size.layer(image_dists, size.distributions(venv))
+    maintainers = size.image_env(tmp_path / "maintainers")
+    maintainers_image = size.distributions(maintainers)
+    size.pip_install(maintainers, *size.MAINTAINERS)
+    maintainers_layer = size.layer(maintainers_image, size.distributions(maintainers))
+    shutil.rmtree(maintainers)
+    report = (
+        f"Binder's layer: {len(binder_layer)} packages, "
+        f"{size.megabytes(size.total_bytes(binder_layer))}; requirements.txt's: "
+        f"{len(maintainers_layer)} packages, "
+        f"{size.megabytes(size.total_bytes(maintainers_layer))}"
+    )
+    print(report)
+    assert 2 * len(binder_layer) <= len(maintainers_layer), report
+    assert 2 * size.total_bytes(binder_layer) <= size.total_bytes(maintainers_layer), report
+    replaced = sorted(set(binder_layer) & set(pins(BINDER / "jupyter.txt")))
+    assert not replaced, f"the build replaces the image's Jupyter: {replaced}"
 
     homework = ROOT / "notebooks" / "homework" / "hw1.ipynb"
     if homework.exists():
@@ -265,3 +288,28 @@ def test_fresh_env_runs_a_chapter(tmp_path):
     )
     # the kernel was the fresh environment's, not .venv's
     assert f"KERNEL {venv}" in run.stdout, run.stdout[-2000:]
+
+    # JupyterLab as Binder serves it: the image's JupyterLab with jupyterlab-myst added
+    lab = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(ROOT / "tests" / "test_jupyterlab.py"),
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "JUPYTERLAB_BIN": str(venv / "bin" / "jupyter-lab"),
+            "BROWSER_TESTS_REQUIRED": "1",
+            "JUPYTERLAB_RUN_ALL_TIMEOUT": "300",
+        },
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert lab.returncode == 0, lab.stdout[-4000:] + lab.stderr[-2000:]
+    assert " passed" in lab.stdout and "skipped" not in lab.stdout, lab.stdout[-2000:]

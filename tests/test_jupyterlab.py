@@ -6,9 +6,9 @@ cell, or, while no chapter has one, tests/browser/fixtures/minibook/widgets_demo
 (an Explorer on optlib.problems.ravine()). It runs from a copy in a temporary folder, with
 outputs cleared, so JupyterLab's autosave never touches the committed notebook.
 
-Needs jupyterlab in .venv, Debian's chromium and Python playwright
-(scripts/install_browser.sh). Set BROWSER_TESTS_REQUIRED=1 to fail instead of skipping
-when they are missing.
+Needs jupyterlab in .venv (or JUPYTERLAB_BIN=path to another jupyter-lab), Debian's
+chromium and Python playwright (scripts/install_browser.sh). Set BROWSER_TESTS_REQUIRED=1
+to fail instead of skipping when they are missing.
 """
 
 import contextlib
@@ -31,7 +31,11 @@ sys.path.append(str(ROOT / "tests" / "browser"))
 import browserlib as bl  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "browser" / "fixtures" / "minibook" / "widgets_demo.ipynb"
-JUPYTER_LAB = Path(sys.executable).with_name("jupyter-lab")
+# JUPYTERLAB_BIN: another environment's jupyter-lab (tests/test_binder_env.py passes the
+# one of the Binder build); its kernel is that environment's Python
+JUPYTER_LAB = Path(
+    os.environ.get("JUPYTERLAB_BIN") or Path(sys.executable).with_name("jupyter-lab")
+)
 RUN_ALL_TIMEOUT_MS = int(os.environ.get("JUPYTERLAB_RUN_ALL_TIMEOUT", "600")) * 1000
 
 
@@ -73,6 +77,27 @@ def start_kernel(page, timeout=120):
             return
         page.wait_for_timeout(250)
     pytest.fail("the notebook's kernel did not start")
+
+
+def reveal(page, locator, timeout=60):
+    """Scroll the notebook until `locator` is visible. JupyterLab's windowed notebook
+    (the default "full" windowing mode of JupyterLab 4.4, which Binder's image has) does
+    not display cells outside the viewport, so scrolling the element itself cannot work."""
+    outer = page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first
+    outer.evaluate("o => { o.scrollTop = 0; }")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if locator.count() and locator.is_visible():
+            locator.scroll_into_view_if_needed()
+            return
+        at_end = outer.evaluate(
+            "o => { const end = o.scrollTop + o.clientHeight >= o.scrollHeight - 2;"
+            " o.scrollTop += 0.6 * o.clientHeight; return end; }"
+        )
+        page.wait_for_timeout(300 if not at_end else 1000)
+        if at_end:
+            outer.evaluate("o => { o.scrollTop = 0; }")
+    pytest.fail(f"{locator} never became visible in the notebook")
 
 
 def assert_no_traceback(page):
@@ -243,7 +268,7 @@ def test_explorer_slider_redraws_figure(browser, jupyterlab, tmp_path):
             .first
         )
         explorer.wait_for(state="attached", timeout=60000)
-        explorer.scroll_into_view_if_needed()
+        reveal(page, explorer)
         handle = explorer.locator(".widget-slider .noUi-handle").first
         readout = explorer.locator(".widget-slider .widget-readout").first
         figure = explorer.locator(".widget-output img").first
