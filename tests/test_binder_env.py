@@ -313,3 +313,18 @@ def test_binder_build_runs_the_book(tmp_path):
     )
     assert lab.returncode == 0, lab.stdout[-4000:] + lab.stderr[-2000:]
     assert " passed" in lab.stdout and "skipped" not in lab.stdout, lab.stdout[-2000:]
+
+
+def test_readme_student_path_installs_what_binder_runs():
+    """README's "Without make" and book/how_to_use.md install Binder's Jupyter and then
+    what Binder adds, so a student's machine runs what a Binder launch runs."""
+    for page in (ROOT / "README.md", ROOT / "book" / "how_to_use.md"):
+        text = page.read_text(encoding="utf-8")
+        block = text[text.index("**Without `make`**") :].split("```")[1]
+        commands = [line.split("#")[0].split() for line in block.splitlines()]
+        installs = [c[2:] for c in commands if c[:2] == ["pip", "install"]]
+        assert installs == [
+            ["-r", "binder/jupyter.txt", "-r", "binder/requirements.txt"],
+            ["--no-deps", "-r", "binder/no-deps.txt"],
+        ], f"{page.name}: {installs}"
+        assert ["jupyter", "lab", "notebooks"] in commands, f"{page.name}: {commands}"
